@@ -1,0 +1,4 @@
+// Diagnostics of this stage (codes E08xx). See ../registry.ts.
+import type { CodeTable } from "../registry.ts";
+
+export const RUNTIME_CODES: CodeTable = {};
