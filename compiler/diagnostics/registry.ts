@@ -13,6 +13,7 @@ import { MODEL_CODES } from "./codes/model.ts";
 import { TRAIN_CODES } from "./codes/train.ts";
 import { DATA_CODES } from "./codes/data.ts";
 import { RUNTIME_CODES } from "./codes/runtime.ts";
+import { ARGUMENT_CODES } from "./codes/arguments.ts";
 
 export interface CodeDefinition {
   severity: Severity;
@@ -28,6 +29,7 @@ export const CODES: CodeTable = {
   ...TRAIN_CODES,
   ...DATA_CODES,
   ...RUNTIME_CODES,
+  ...ARGUMENT_CODES,
 };
 
 export function renderTemplate(template: string, args: Record<string, string | number>): string {

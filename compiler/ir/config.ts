@@ -129,3 +129,15 @@ export interface TrainConfig {
   metrics: ("loss" | "accuracy" | "mse")[];
   checkpoint: { path: string; every: number } | null; // path relative to the .nn file
 }
+
+// What the train analyzer needs to know about the model it trains, so it can check that the data
+// fits (feature count against the input's shape, label kind and class count against the target).
+// The model analyzer fills it in.
+export interface ModelInterface {
+  name: string;
+  span: Span;
+  inputs: { name: string; shape: (number | string)[]; span: Span }[];
+  targets: { name: string; shape: (number | string)[]; kind: "class" | "real"; classes: number | null; span: Span }[];
+  // The loss's name (e.g. "cross_entropy"), so metrics such as accuracy can be checked against it.
+  loss: string | null;
+}
