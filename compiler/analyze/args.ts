@@ -23,7 +23,10 @@ export type ArgType =
 export interface ParamSpec {
   name: string;
   type: ArgType;
-  default?: BoundValue; // absent: required
+  default?: BoundValue; // absent: required (unless `optional`)
+  // May be left out without a default: the value is then absent from `values`, and the caller picks
+  // one that depends on other arguments (e.g. L-BFGS's max_eval defaults to max_iter · 5/4).
+  optional?: boolean;
   positional?: boolean; // may be given without its name (default true)
   doc: string; // one line for docs/LANGUAGE.md and --help
 }
@@ -104,7 +107,7 @@ export function bindArguments(
   for (const spec of signature.params) {
     if (given.has(spec.name)) continue;
     if (spec.default !== undefined) values[spec.name] = spec.default;
-    else {
+    else if (!spec.optional) {
       bag.report("E0403", callSpan, {
         args: { name: spec.name, callee: signature.name },
         hint: `\`${signature.name}\` takes ${describeSignature(signature)}`,
@@ -117,7 +120,9 @@ export function bindArguments(
 
 export function describeSignature(signature: Signature): string {
   if (signature.params.length === 0) return "no arguments";
-  const parts = signature.params.map((p) => (p.default === undefined ? p.name : `${p.name}: ${showDefault(p.default)}`));
+  const parts = signature.params.map((p) =>
+    p.default !== undefined ? `${p.name}: ${showDefault(p.default)}` : p.optional ? `${p.name}?` : p.name,
+  );
   return `(${parts.join(", ")})`;
 }
 

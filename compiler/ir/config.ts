@@ -3,6 +3,7 @@
 // Field names follow PyTorch's argument names where PyTorch has the thing (see SPEC.md §2).
 
 import type { Span } from "../../grammar/ast.ts";
+import type { Initializer } from "./graph.ts";
 
 export type DataSource =
   // MNIST digits from the `mnist` package: a seeded split of its 10,000 digits.
@@ -111,6 +112,12 @@ export interface EarlyStoppingConfig {
   restore: "best" | "last";
 }
 
+// How labels are handed to the target. "class": integer class indices for a `class[B] of K` target.
+// "real": the values as they are (regression data, CSV numbers, or a two-class set's labels 0/1
+// fed to a [B, 1] target for bce_with_logits). "one_hot": class labels as one-hot rows of a [B, K]
+// real target. "signed": a two-class set's labels 0/1 mapped to −1/+1 for hinge and perceptron.
+export type TargetEncoding = "class" | "real" | "one_hot" | "signed";
+
 export interface TrainConfig {
   model: string;
   span: Span; // the train block, for messages about the run as a whole
@@ -118,6 +125,8 @@ export interface TrainConfig {
   dataSpan: Span;
   split: SplitConfig;
   standardize: boolean; // fitted on the training split only, saved with the model
+  // How the data's labels reach the model's target (see TargetEncoding).
+  target_encoding: TargetEncoding;
   batch: number | "full"; // "full": full-batch gradient descent; 1: per-sample SGD
   epochs: number;
   shuffle: boolean;
@@ -126,6 +135,9 @@ export interface TrainConfig {
   early_stopping: EarlyStoppingConfig | null;
   clip_grad_norm: number | null;
   seed: number;
+  // The default initializer for weights (`init he_normal`); null: each layer's own default
+  // (PyTorch's, unless the layer's call says `init:`).
+  init: Initializer | null;
   metrics: ("loss" | "accuracy" | "mse")[];
   checkpoint: { path: string; every: number } | null; // path relative to the .nn file
 }

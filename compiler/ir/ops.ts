@@ -64,15 +64,18 @@ export interface OpAttrs {
   conv2d: { stride: [number, number]; padding: [number, number] };
   // The gradients of conv2d with respect to its input and its weight; each is linear in both of
   // its arguments, so differentiating them again stays inside these three ops.
+  // Inputs: conv2d_grad_input(g, w) -> [N, C, H, W]; conv2d_grad_weight(x, g) -> [O, C, KH, KW].
   conv2d_grad_input: { stride: [number, number]; padding: [number, number]; inputShape: (number | string)[] };
   conv2d_grad_weight: { stride: [number, number]; padding: [number, number]; weightShape: number[] };
   maxpool2d: { kernel: [number, number]; stride: [number, number]; padding: [number, number] };
-  // Scatters g (pooled shape) back to the argmax of each window of x.
+  // Scatters g (pooled shape) back to the argmax of each window of x. Inputs: (x, g).
   maxpool2d_grad: { kernel: [number, number]; stride: [number, number]; padding: [number, number] };
   // Gathers v (input shape) at the argmax of each window of x: the adjoint of maxpool2d_grad.
+  // Inputs: (x, v).
   maxpool2d_gather: { kernel: [number, number]; stride: [number, number]; padding: [number, number] };
   // PyTorch's AvgPool2d with count_include_pad = true.
   avgpool2d: { kernel: [number, number]; stride: [number, number]; padding: [number, number] };
+  // Input: (g), pooled shape; spreads each value evenly over its window (avgpool2d's adjoint).
   avgpool2d_grad: { kernel: [number, number]; stride: [number, number]; padding: [number, number]; inputShape: (number | string)[] };
 }
 

@@ -1,0 +1,67 @@
+// `npm run bench`: one training step of examples/mnist_mlp.nn timed in every row of peers.ts, on
+// this machine, in one run, each row in its own Node process. Prints a table of the median step
+// time, throughput, the process's peak memory, the memory growth while training and the ratio of
+// each row's time to nnc's CPU runtime's.
+//
+//   npm run bench -- [--steps 30] [--warmup 5] [--only "tfjs wasm"] [--json results.json]
+
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BASELINE, PEERS, type PeerResult, RESULT_MARKER } from "./peers.ts";
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: "string", default: "30" },
+    warmup: { type: "string", default: "5" },
+    only: { type: "string", multiple: true },
+    json: { type: "string" },
+  },
+});
+
+const child = fileURLToPath(new URL("./peer-child.ts", import.meta.url));
+const rows: { name: string; result: PeerResult | null; error?: string }[] = [];
+for (const peer of PEERS) {
+  if (values.only && !values.only.includes(peer.name)) continue;
+  process.stderr.write(`running ${peer.name}…\n`);
+  // stderr is captured too (TensorFlow.js greets Node users there) and shown only if a row fails.
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", child, peer.name, values.steps, values.warmup], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = run.stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER));
+  if (run.status === 0 && line) {
+    rows.push({ name: peer.name, result: JSON.parse(line.slice(RESULT_MARKER.length)) as PeerResult });
+  } else {
+    process.stderr.write(run.stdout + run.stderr);
+    rows.push({ name: peer.name, result: null, error: `exit code ${run.status}` });
+  }
+}
+
+const baseline = rows.find((r) => r.name === BASELINE)?.result ?? null;
+const table = rows.map(({ name, result, error }) =>
+  result === null ?
+    [name, "failed", "", "", "", "", error ?? ""]
+  : [
+      name,
+      result.msPerStep.toFixed(2),
+      ((128 * 1000) / result.msPerStep).toFixed(0),
+      ((result.peakRssBytes ?? 0) / 2 ** 20).toFixed(0),
+      (result.rssGrowthBytes / 2 ** 20).toFixed(1),
+      baseline ? `${(result.msPerStep / baseline.msPerStep).toFixed(2)}×` : "—",
+      result.note ?? "",
+    ],
+);
+const header = ["row", "ms/step", "examples/s", "peak RSS MiB", "RSS growth MiB", `time ÷ ${BASELINE}`, "note"];
+const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
+const line = (cells: string[]) => cells.map((cell, c) => (c === 0 || c === header.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
+
+console.log(`mnist_mlp training step (784→256→256→10, batch 128, Adam), median of ${values.steps} steps after ${values.warmup} warm-up`);
+console.log(`${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
+console.log(line(header));
+console.log(widths.map((w) => "─".repeat(w)).join("  "));
+for (const row of table) console.log(line(row));
+if (!baseline) console.log(`\n(no "${BASELINE}" row yet, so no ratios: add it in bench/peers.ts)`);
+if (values.json) writeFileSync(values.json, JSON.stringify({ machine: cpus()[0]?.model, node: process.version, rows }, null, 2));

@@ -1,0 +1,129 @@
+// The peers' side of the benchmark: the MLP of examples/mnist_mlp.nn (784 → 256 ReLU → 256 ReLU →
+// 10, softmax cross-entropy on the logits, Adam lr 1e-3, batch 128) built in TensorFlow.js with
+// its pure-JavaScript CPU backend or its WebAssembly backend, and one training step timed:
+// forward, backward and the Adam update, as optimizer.minimize does them.
+//
+// Both backends run synchronously on the calling thread, so the time around minimize() plus a
+// read of the loss (one float) is the step's whole cost. Warm-up steps run first (kernel set-up,
+// WebAssembly compilation, the optimizer's slots), then the median of the timed steps is reported.
+
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { Rng } from "../runtime/rng.ts";
+import { registerTfjsGradients } from "./tfjs-gradients.ts";
+
+export type TfjsBackend = "cpu" | "wasm";
+
+export interface StepTimingOptions {
+  batch?: number; // 128, as mnist_mlp.nn
+  warmup?: number; // untimed steps first
+  steps?: number; // timed steps; the median is reported
+  seed?: number; // for the initial weights and the batch
+}
+
+export interface StepTiming {
+  backend: string; // what TensorFlow.js reports it runs on, e.g. "wasm"
+  msPerStep: number; // median
+  msMin: number;
+  msMax: number;
+  steps: number;
+  finalLoss: number; // the last step's loss, to show it really trained
+  // Resident memory (bytes): its growth from before the model was built to the highest value seen
+  // between steps, and the tensors' own bytes held by TensorFlow.js after the run (weights, Adam's
+  // moments and the batch).
+  rssGrowthBytes: number;
+  tensorBytes: number;
+  leakedTensors: number; // tensors left after a step beyond those the model holds; 0 means no leak
+}
+
+const LAYERS = [784, 256, 256, 10];
+
+export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOptions = {}): Promise<StepTiming> {
+  const { batch = 128, warmup = 5, steps = 30, seed = 1 } = options;
+  await useBackend(backend);
+  // Measured after a garbage collection (run.ts starts each row with --expose-gc), so only the
+  // model and its training step count.
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+
+  // PyTorch's Linear default, U(−1/√in, 1/√in) for weights and biases, drawn with nnc's Rng so
+  // every peer starts from the same numbers; weights are stored [in, out] as tf.matMul wants.
+  const rng = Rng.derive(seed, "bench");
+  const params: tf.Variable[] = [];
+  for (let l = 0; l + 1 < LAYERS.length; l++) {
+    const [inputs, outputs] = [LAYERS[l]!, LAYERS[l + 1]!];
+    const bound = 1 / Math.sqrt(inputs);
+    const draw = (count: number) => Float32Array.from({ length: count }, () => (2 * rng.uniform() - 1) * bound);
+    params.push(tf.variable(tf.tensor2d(draw(inputs * outputs), [inputs, outputs]), true, `w${l}`));
+    params.push(tf.variable(tf.tensor1d(draw(outputs)), true, `b${l}`));
+  }
+
+  // A seeded batch of digit-like inputs: pixels in [0, 1), labels 0..9. A dense layer's cost does
+  // not depend on the values, and leaving MNIST's 21 MB of JSON undecoded keeps the process's peak
+  // memory about the model rather than the data set.
+  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => rng.uniform()), [batch, 784]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(10)), "int32"), 10);
+  const optimizer = tf.train.adam(1e-3);
+
+  const loss = (): tf.Scalar => {
+    let h: tf.Tensor2D = x;
+    for (let l = 0; l < params.length; l += 2) {
+      h = tf.add(tf.matMul(h, params[l] as tf.Tensor2D), params[l + 1]!);
+      if (l + 2 < params.length) h = tf.relu(h);
+    }
+    return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar;
+  };
+  const step = (): number => {
+    const cost = optimizer.minimize(loss, true, params)!;
+    const value = cost.dataSync()[0]!;
+    cost.dispose();
+    return value;
+  };
+
+  for (let i = 0; i < warmup; i++) step();
+  const settled = tf.memory().numTensors;
+  let peakRss = process.memoryUsage().rss;
+  const times: number[] = [];
+  let finalLoss = NaN;
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    finalLoss = step();
+    times.push(performance.now() - start);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const result: StepTiming = {
+    backend: tf.getBackend(),
+    msPerStep: median(times),
+    msMin: Math.min(...times),
+    msMax: Math.max(...times),
+    steps,
+    finalLoss,
+    rssGrowthBytes: peakRss - rssBefore,
+    tensorBytes: tf.memory().numBytes,
+    leakedTensors: tf.memory().numTensors - settled,
+  };
+  optimizer.dispose();
+  tf.dispose([x, y, ...params]);
+  return result;
+}
+
+// The WebAssembly backend fetches its .wasm files at start-up; pointing it at the package's own
+// folder (a file path, which it reads with fs in Node) keeps the benchmark offline.
+async function useBackend(backend: TfjsBackend): Promise<void> {
+  registerTfjsGradients();
+  if (backend === "wasm") {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
+  await tf.ready();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

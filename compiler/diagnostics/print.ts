@@ -1,0 +1,184 @@
+// Prints diagnostics for people (`file:line:col: error[E0302]: message`, a code frame with a caret
+// under the span, each note with its own location and frame, then the hint) and for programs
+// (`--json`). Positions stay offsets everywhere else; this is the only place that turns them into
+// 1-based lines and columns (columns count characters, not UTF-16 units or bytes).
+
+import type { Span } from "../../grammar/ast.ts";
+import type { Diagnostic, Note } from "./diagnostic.ts";
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface FormatOptions {
+  color: boolean;
+}
+
+// Sorted by file, then position, then code; diagnostics about a whole file come first.
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      (a.span?.start ?? -1) - (b.span?.start ?? -1) ||
+      (a.span?.end ?? -1) - (b.span?.end ?? -1) ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+// Drops exact repeats (a block used twice reports a mistake in its body twice).
+export function dedupeDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}\0${d.code}\0${d.span?.start}\0${d.span?.end}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+class SourceLines {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.starts.push(i + 1);
+  }
+
+  position(offset: number): Position {
+    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= clamped) low = mid;
+      else high = mid - 1;
+    }
+    const column = [...this.text.slice(this.starts[low]!, clamped)].length + 1;
+    return { line: low + 1, column };
+  }
+
+  // The text of a 1-based line, without its line break.
+  line(n: number): string {
+    const start = this.starts[n - 1] ?? this.text.length;
+    const next = this.starts[n];
+    return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, "");
+  }
+}
+
+const ANSI = { red: "\x1b[31m", yellow: "\x1b[33m", cyan: "\x1b[36m", blue: "\x1b[34m", bold: "\x1b[1m", reset: "\x1b[0m" };
+
+function paint(text: string, codes: string[], options: FormatOptions): string {
+  return options.color ? `${codes.join("")}${text}${ANSI.reset}` : text;
+}
+
+function location(file: string, span: Span | null, lines: SourceLines | null): string {
+  if (!span || !lines) return file;
+  const { line, column } = lines.position(span.start);
+  return `${file}:${line}:${column}`;
+}
+
+// The lines a span covers with line numbers, and carets under the span. Spans of more than three
+// lines show the first two and the last.
+function frame(span: Span, lines: SourceLines, options: FormatOptions, caretColor: string): string[] {
+  const start = lines.position(span.start);
+  const end = lines.position(Math.max(span.start, span.end));
+  const numbers: number[] = [];
+  for (let n = start.line; n <= end.line; n++) numbers.push(n);
+  const shown = numbers.length > 3 ? [numbers[0]!, numbers[1]!, -1, numbers.at(-1)!] : numbers;
+  const width = String(end.line).length;
+  const out: string[] = [];
+  for (const n of shown) {
+    if (n === -1) {
+      out.push(`${" ".repeat(width + 1)}...`);
+      continue;
+    }
+    const text = lines.line(n);
+    const chars = [...text];
+    const from = n === start.line ? start.column - 1 : chars.findIndex((c) => c !== " " && c !== "\t");
+    const to = n === end.line ? end.column - 1 : chars.length;
+    const first = Math.max(0, Math.min(from, chars.length));
+    const count = Math.max(1, to - first);
+    // Tabs stay tabs under the line, so the caret lines up however the terminal shows them.
+    const pad = chars.slice(0, first).map((c) => (c === "\t" ? "\t" : " ")).join("");
+    out.push(`${paint(`${String(n).padStart(width)} |`, [ANSI.blue], options)} ${text}`.trimEnd());
+    out.push(`${paint(`${" ".repeat(width)} |`, [ANSI.blue], options)} ${pad}${paint("^".repeat(count), [caretColor, ANSI.bold], options)}`);
+  }
+  return out;
+}
+
+function formatNote(note: Note, sources: Map<string, string>, cache: Map<string, SourceLines>, options: FormatOptions): string[] {
+  const lines = linesOf(note.file, sources, cache);
+  const head = `${location(note.file, note.span, lines)}: ${paint("note", [ANSI.cyan, ANSI.bold], options)}: ${note.message}`;
+  return [head, ...(note.span && lines ? frame(note.span, lines, options, ANSI.cyan) : [])];
+}
+
+function linesOf(file: string, sources: Map<string, string>, cache: Map<string, SourceLines>): SourceLines | null {
+  const text = sources.get(file);
+  if (text === undefined) return null;
+  let lines = cache.get(file);
+  if (!lines) cache.set(file, (lines = new SourceLines(text)));
+  return lines;
+}
+
+export function formatDiagnostic(d: Diagnostic, sources: Map<string, string>, options: FormatOptions = { color: false }, cache = new Map<string, SourceLines>()): string {
+  const lines = linesOf(d.file, sources, cache);
+  const color = d.severity === "error" ? ANSI.red : ANSI.yellow;
+  const label = paint(`${d.severity}[${d.code}]`, [color, ANSI.bold], options);
+  const out = [`${location(d.file, d.span, lines)}: ${label}: ${paint(d.message, [ANSI.bold], options)}`];
+  if (d.span && lines) out.push(...frame(d.span, lines, options, color));
+  for (const note of d.notes) out.push(...formatNote(note, sources, cache, options));
+  if (d.hint) out.push(`  = ${paint("hint", [ANSI.bold], options)}: ${d.hint}`);
+  return out.join("\n");
+}
+
+export function summaryLine(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  const parts = [];
+  if (errors) parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
+  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  return parts.join(", ");
+}
+
+// Every diagnostic, sorted, separated by blank lines, then the summary line ("2 errors, 1 warning").
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: Map<string, string>, options: FormatOptions = { color: false }): string {
+  if (diagnostics.length === 0) return "";
+  const cache = new Map<string, SourceLines>();
+  const blocks = sortDiagnostics(diagnostics).map((d) => formatDiagnostic(d, sources, options, cache));
+  return `${blocks.join("\n\n")}\n\n${summaryLine(diagnostics)}\n`;
+}
+
+export interface JsonRange {
+  file: string;
+  line: number | null;
+  column: number | null;
+  endLine: number | null;
+  endColumn: number | null;
+}
+
+function range(file: string, span: Span | null, sources: Map<string, string>, cache: Map<string, SourceLines>): JsonRange {
+  const lines = linesOf(file, sources, cache);
+  if (!span || !lines) return { file, line: null, column: null, endLine: null, endColumn: null };
+  const start = lines.position(span.start);
+  const end = lines.position(span.end);
+  return { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+export interface JsonDiagnostic extends JsonRange {
+  code: string;
+  severity: Diagnostic["severity"];
+  message: string;
+  notes: ({ message: string } & JsonRange)[];
+  hint: string | null;
+}
+
+export function diagnosticsToJson(diagnostics: readonly Diagnostic[], sources: Map<string, string>): JsonDiagnostic[] {
+  const cache = new Map<string, SourceLines>();
+  return sortDiagnostics(diagnostics).map((d) => ({
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    ...range(d.file, d.span, sources, cache),
+    notes: d.notes.map((n) => ({ message: n.message, ...range(n.file, n.span, sources, cache) })),
+    hint: d.hint,
+  }));
+}
