@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UserError) {
-      console.error(error.message);
+      if (error.message) console.error(error.message);
       return 1;
     }
     if (error instanceof InternalError) {

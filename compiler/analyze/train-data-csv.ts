@@ -86,7 +86,7 @@ function firstLine(source: CsvSource, baseDir: string, pathSpan: Span, bag: Diag
 export function checkCsv(
   source: CsvSource,
   baseDir: string,
-  spans: { path: Span; label: Span | null; features: Span | null },
+  spans: { path: Span; label: Span | null; features: Span[] },
   bag: DiagnosticBag,
 ): number | null {
   const cells = firstLine(source, baseDir, spans.path, bag);
@@ -106,7 +106,7 @@ export function checkCsv(
     ok = false;
   };
   check(source.label, spans.label);
-  for (const feature of source.features ?? []) check(feature, spans.features);
+  (source.features ?? []).forEach((feature, i) => check(feature, spans.features[i] ?? spans.label));
   if (!ok) return null;
   return source.features?.length ?? cells.length - 1;
 }

@@ -171,7 +171,10 @@ function parseCsv(
   const features = v.features === undefined ? null : readColumns(v.features as Expression, bag);
   if (label === null || (v.features !== undefined && features === null)) return null;
   const source = { kind: "csv" as const, path: v.path as string, label, features, header: v.header as boolean, delimiter };
-  const featureCount = checkCsv(source, baseDir, { path: spans.path ?? span, label: spans.label ?? null, features: spans.features ?? null }, bag);
+  // Each feature's own span, so a wrong column is underlined by itself.
+  const featureList = v.features as Expression | undefined;
+  const featureSpans = featureList?.type === "ListExpr" ? featureList.elements.map((e) => e.span) : [];
+  const featureCount = checkCsv(source, baseDir, { path: spans.path ?? span, label: spans.label ?? null, features: featureSpans }, bag);
   if (featureCount === null) return null;
   return { source, facts: { features: featureCount, labels: null }, span };
 }
@@ -196,9 +199,11 @@ export function checkDataFitsModel(data: ParsedData, model: ModelInterface | nul
   const labels = data.facts.labels;
   if (model === null) return labels?.kind === "class" ? "class" : "real";
   if (model.inputs.length !== 1 || model.targets.length !== 1) {
+    // Point at the declaration that is one too many, or at the model when one is missing.
+    const extra = model.inputs[1] ?? model.targets[1];
     bag.report("E0701", data.span, {
       args: { model: model.name, inputs: plural(model.inputs.length, "input"), targets: plural(model.targets.length, "target") },
-      notes: [bag.note("the model was declared here", model.span)],
+      notes: [extra ? bag.note(`\`${extra.name}\` was declared here`, extra.span) : bag.note("the model was declared here", model.span)],
     });
     return null;
   }
@@ -247,7 +252,7 @@ export function checkDataFitsModel(data: ParsedData, model: ModelInterface | nul
     if (width === 1 && k === 2) return !ok ? null : model.loss === "hinge" || model.loss === "perceptron" ? "signed" : "real";
     if (width === null || width === k) return ok ? "one_hot" : null;
     bag.report("E0704", data.span, {
-      args: { data: name, target: target.name, width },
+      args: { data: name, target: target.name, values: plural(width, "real value") },
       notes: targetNote,
       hint:
         k === 2 ? `declare \`target ${target.name}: class[B] of 2\`, or \`[B, 1]\` for a binary loss such as bce_with_logits`

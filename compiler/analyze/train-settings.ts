@@ -17,6 +17,8 @@ export interface SettingSpec extends TrainSignature {
 }
 
 const fraction: ArgType = { kind: "number", min: 0, max: 1, maxExclusive: true };
+// A setting with one value names its parameter after itself, so a message about the value reads
+// "`epochs` must be ≥ 1" rather than naming a placeholder.
 const value = (name: string, doc: string) => ({ name, type: { kind: "expression" } as ArgType, doc });
 
 export const DEFAULT_EPOCHS = 10;
@@ -28,7 +30,7 @@ export const SETTINGS: Record<string, SettingSpec> = {
     doc: "the data set to train on",
     required: true,
     otherwise: "required",
-    params: [value("source", "a data set: mnist(…), iris, csv(…), xor(…), moons(…), spirals(…), blobs(…), linear(…), quadratic(…)")],
+    params: [value("data", "a data set: mnist(…), iris, csv(…), xor(…), moons(…), spirals(…), blobs(…), linear(…), quadratic(…)")],
   },
   split: {
     name: "split",
@@ -45,42 +47,42 @@ export const SETTINGS: Record<string, SettingSpec> = {
     doc: "`standardize` inputs with the training split's mean and std (saved with the model), or `none`",
     required: false,
     otherwise: "none",
-    params: [{ name: "method", type: { kind: "enum", values: ["standardize", "none"] }, doc: "`standardize` or `none`" }],
+    params: [{ name: "normalize", type: { kind: "enum", values: ["standardize", "none"] }, doc: "`standardize` or `none`" }],
   },
   batch: {
     name: "batch",
     doc: "examples per optimizer step: a whole number (1 = per-sample SGD) or `full` (full-batch gradient descent)",
     required: false,
     otherwise: `${DEFAULT_BATCH} (\`full\` with lbfgs)`,
-    params: [value("size", "a positive whole number or `full`")],
+    params: [value("batch", "a positive whole number or `full`")],
   },
   epochs: {
     name: "epochs",
     doc: "passes over the training data",
     required: false,
     otherwise: String(DEFAULT_EPOCHS),
-    params: [{ name: "count", type: { kind: "number", integer: true, min: 1 }, doc: "a positive whole number" }],
+    params: [{ name: "epochs", type: { kind: "number", integer: true, min: 1 }, doc: "a positive whole number" }],
   },
   shuffle: {
     name: "shuffle",
     doc: "reshuffle the training data every epoch",
     required: false,
     otherwise: "true",
-    params: [{ name: "enabled", type: { kind: "bool" }, doc: "`true` or `false`" }],
+    params: [{ name: "shuffle", type: { kind: "bool" }, doc: "`true` or `false`" }],
   },
   seed: {
     name: "seed",
     doc: "the seed of initial weights, shuffling and dropout; the same seed repeats a CPU run bit for bit",
     required: false,
     otherwise: "0",
-    params: [{ name: "value", type: SEED_TYPE, doc: "a whole number from 0 to 4294967295" }],
+    params: [{ name: "seed", type: SEED_TYPE, doc: "a whole number from 0 to 4294967295" }],
   },
   init: {
     name: "init",
     doc: "the initializer of every weight whose layer does not choose one",
     required: false,
     otherwise: "each layer's default (PyTorch's)",
-    params: [value("initializer", "zeros, constant(v), uniform(low, high), normal(mean, std), glorot_uniform, he_normal, torch_default, …")],
+    params: [value("init", "zeros, constant(v), uniform(low, high), normal(mean, std), glorot_uniform, he_normal, torch_default, …")],
   },
   optimizer: {
     name: "optimizer",
@@ -101,14 +103,14 @@ export const SETTINGS: Record<string, SettingSpec> = {
     doc: "stop training early when a metric stops improving",
     required: false,
     otherwise: "train for every epoch",
-    params: [value("rule", "early(…)")],
+    params: [value("stop", "early(…)")],
   },
   clip: {
     name: "clip",
     doc: "clip the gradients' global norm before each step",
     required: false,
     otherwise: "no clipping",
-    params: [value("rule", "norm(max)")],
+    params: [value("clip", "norm(max)")],
   },
   metrics: {
     name: "metrics",
@@ -116,7 +118,7 @@ export const SETTINGS: Record<string, SettingSpec> = {
     required: false,
     otherwise: "loss, and accuracy when the target holds labels",
     variadic: true,
-    params: [{ name: "metric", type: { kind: "enum", values: REPORTED_METRICS }, doc: "`loss`, `accuracy` or `mse`" }],
+    params: [{ name: "metrics", type: { kind: "enum", values: REPORTED_METRICS }, doc: "`loss`, `accuracy` or `mse`" }],
   },
   checkpoint: {
     name: "checkpoint",

@@ -44,7 +44,7 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     });
   }
 
-  const dataValue = expression("data", "source");
+  const dataValue = expression("data", "data");
   const data = dataValue ? parseData(dataValue, options.baseDir, bag) : null;
   const target_encoding = data ? checkDataFitsModel(data, model, bag) : null;
 
@@ -54,7 +54,7 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
   };
   checkSplit(split, given.get("split"), data?.source.kind ?? null, bag);
 
-  const batchValue = expression("batch", "size");
+  const batchValue = expression("batch", "batch");
   const batch = batchValue ? parseBatch(batchValue, bag) : undefined;
   const optimizerValue = expression("optimizer", "optimizer");
   const optimizer = optimizerValue ? parseOptimizer(optimizerValue, bag) : null;
@@ -66,20 +66,20 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     });
   }
 
-  const initValue = expression("init", "initializer");
+  const initValue = expression("init", "init");
   const init = initValue ? parseInitializer(initValue, bag) : null;
 
   const monitors: Monitor[] = [];
   const scheduleValue = expression("schedule", "schedule");
   const schedule = scheduleValue ? parseSchedule(scheduleValue, bag) : { config: { ...DEFAULT_SCHEDULE }, monitor: null };
   if (schedule?.monitor) monitors.push(schedule.monitor);
-  const stopValue = expression("stop", "rule");
+  const stopValue = expression("stop", "stop");
   const stop = stopValue ? parseStop(stopValue, bag) : null;
   if (stop) monitors.push(stop.monitor);
   for (const monitor of monitors) {
     if (checkMonitorHasValidation(monitor, split.validation, bag)) checkMetricFitsModel(monitor.metric, monitor.span, model, bag);
   }
-  const clipValue = expression("clip", "rule");
+  const clipValue = expression("clip", "clip");
   const clip = clipValue ? parseClip(clipValue, bag) : null;
 
   const metrics = parseMetrics(given.get("metrics"), model, bag);
@@ -93,17 +93,17 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     data: data.source,
     dataSpan: data.span,
     split,
-    standardize: value<string>("normalize", "method", "none") === "standardize",
+    standardize: value<string>("normalize", "normalize", "none") === "standardize",
     target_encoding,
     // L-BFGS is a full-batch method, so it defaults to the whole training set.
     batch: batch ?? (optimizer.kind === "lbfgs" ? "full" : DEFAULT_BATCH),
-    epochs: value("epochs", "count", DEFAULT_EPOCHS),
-    shuffle: value("shuffle", "enabled", true),
+    epochs: value("epochs", "epochs", DEFAULT_EPOCHS),
+    shuffle: value("shuffle", "shuffle", true),
     optimizer,
     schedule: schedule.config,
     early_stopping: stop?.config ?? null,
     clip_grad_norm: clip,
-    seed: value("seed", "value", 0),
+    seed: value("seed", "seed", 0),
     init,
     metrics: metrics ?? defaultMetrics(model),
     checkpoint: checkpoint ? { path: checkpoint.values.path as string, every: checkpoint.values.every as number } : null,
@@ -177,7 +177,7 @@ function checkSplit(split: SplitConfig, given: Given | undefined, dataKind: stri
 
 function parseMetrics(given: Given | undefined, model: ModelInterface | null, bag: DiagnosticBag): ReportedMetric[] | null {
   if (!given) return null;
-  const metrics = given.values.metric as ReportedMetric[];
+  const metrics = given.values.metrics as ReportedMetric[];
   const result: ReportedMetric[] = [];
   given.setting.args.forEach((arg, i) => {
     const metric = metrics[i]!;

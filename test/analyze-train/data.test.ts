@@ -128,6 +128,10 @@ describe("csv data", () => {
     const { codes, bag } = analyze([flowers(["label", str("class")])], { baseDir: here });
     expect(codes).toEqual(["E0710"]);
     expect(bag.items[0]!.hint).toContain("`species`");
+    const wrong = str("petal_lenght");
+    const byFeature = analyze([flowers(["label", str("species")], ["features", [str("petal_width"), wrong]])], { baseDir: here, model: model(["B", 2], { classes: 3 }) });
+    expect(byFeature.codes).toEqual(["E0710"]);
+    expect(byFeature.bag.items[0]!.span).toEqual(wrong.span);
     expect(analyze([flowers(["label", 7], ["header", false])], { baseDir: here }).codes).toEqual(["E0710"]);
     expect(analyze([flowers(["label", str("species")], ["header", false])], { baseDir: here }).codes).toEqual(["E0710"]);
   });

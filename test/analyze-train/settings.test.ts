@@ -61,7 +61,7 @@ describe("train settings", () => {
     const { config, codes, bag } = analyze([], { bare: true });
     expect(config).toBeNull();
     expect(codes).toEqual(["E0603", "E0603"]);
-    expect(bag.items[0]!.message).toBe("the training of `net` needs a `data` setting");
+    expect(bag.items[0]!.message).toBe("the training of `net` needs the setting `data`");
   });
 
   it("reports an unknown setting with a suggestion", () => {

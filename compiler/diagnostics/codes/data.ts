@@ -8,7 +8,7 @@ export const DATA_CODES: CodeTable = {
   E0701: { severity: "error", title: "data-model-arity", message: "a data set gives one input and one target, but `{model}` has {inputs} and {targets}" },
   E0702: { severity: "error", title: "data-file-missing", message: "cannot find the data file `{path}`" },
   E0703: { severity: "error", title: "feature-count", message: "`{data}` gives {count} features per example, but the input `{input}` takes {size}" },
-  E0704: { severity: "error", title: "class-data-real-target", message: "`{data}` gives class labels, but the target `{target}` takes {width} real values per example" },
+  E0704: { severity: "error", title: "class-data-real-target", message: "`{data}` gives class labels, but the target `{target}` takes {values} per example" },
   E0705: { severity: "error", title: "class-count", message: "`{data}` has {count} classes, but the target `{target}` is declared with {declared}" },
   E0706: { severity: "error", title: "real-data-class-target", message: "`{data}` gives real values, but the target `{target}` takes class labels" },
   E0707: { severity: "error", title: "real-target-width", message: "`{data}` gives one real value per example, but the target `{target}` takes {width}" },

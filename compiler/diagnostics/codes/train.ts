@@ -7,7 +7,7 @@ import type { CodeTable } from "../registry.ts";
 export const TRAIN_CODES: CodeTable = {
   E0601: { severity: "error", title: "unknown-setting", message: "unknown training setting `{name}`" },
   E0602: { severity: "error", title: "duplicate-setting", message: "the setting `{name}` is given twice" },
-  E0603: { severity: "error", title: "missing-setting", message: "the training of `{model}` needs a `{name}` setting" },
+  E0603: { severity: "error", title: "missing-setting", message: "the training of `{model}` needs the setting `{name}`" },
   E0604: { severity: "error", title: "unknown-choice", message: "`{name}` is not {what}" },
   E0605: { severity: "error", title: "setting-value", message: "`{setting}` expects {expected}, but got {got}" },
   E0606: { severity: "error", title: "then-outside-schedule", message: "`then` chains learning-rate schedules and can only be used in `schedule`" },
@@ -16,7 +16,7 @@ export const TRAIN_CODES: CodeTable = {
   E0609: { severity: "error", title: "schedule-length-unused", message: "`for` sets how long a schedule runs before the next one, but `{name}` is not followed by another schedule" },
   E0610: { severity: "error", title: "plateau-in-sequence", message: "`plateau` reacts to a metric and cannot be chained with `then`" },
   E0611: { severity: "error", title: "needs-validation-split", message: "`{metric}` is measured on the validation split, but this training has none" },
-  E0612: { severity: "error", title: "nesterov-needs-momentum", message: "Nesterov momentum needs `momentum` > 0 and `dampening` 0, but they are {momentum} and {dampening}" },
+  E0612: { severity: "error", title: "nesterov-needs-momentum", message: "Nesterov momentum needs `momentum` > 0 and `dampening` 0, but momentum is {momentum} and dampening {dampening}" },
   E0613: { severity: "error", title: "lbfgs-needs-full-batch", message: "L-BFGS uses the whole training set at every step, so `batch` must be `full`, not {batch}" },
   E0614: { severity: "error", title: "milestones-not-increasing", message: "`milestones` must increase, but {next} comes after {previous}" },
   E0615: { severity: "error", title: "cyclic-range", message: "the cycle's `low` ({low}) must be below its `high` ({high})" },

@@ -1,0 +1,75 @@
+// What the run, eval and predict commands share: choosing the backend, the starting weights
+// (fresh from the seed, resumed from a checkpoint, or loaded with --init), and the trainer.
+
+import type { CheckedModel } from "../compiler/analyze/model-types.ts";
+import type { TrainConfig } from "../compiler/ir/config.ts";
+import type { Graph } from "../compiler/ir/graph.ts";
+import { type CheckpointContent, checkCompatible, loadCheckpoint } from "../runtime/train/checkpoint.ts";
+import { CheckpointError } from "../runtime/train/safetensors.ts";
+import { CpuTrainer, type Trainer } from "../runtime/train/cpu-trainer.ts";
+import { initializeParams, initializeState } from "../runtime/train/init.ts";
+import type { TargetInfo } from "../runtime/train/prepare.ts";
+import { UserError } from "./user-error.ts";
+
+export type Backend = "cpu";
+
+export function selectBackend(command: string, requested: string | undefined): Backend {
+  if (requested === undefined || requested === "cpu" || requested === "auto") return "cpu";
+  if (requested === "webgpu") {
+    throw new UserError(`nnc ${command}: the WebGPU backend is not part of this version yet; use --backend cpu`);
+  }
+  throw new UserError(`nnc ${command}: unknown backend \`${requested}\`; choose \`cpu\``);
+}
+
+export function targetInfo(model: CheckedModel): TargetInfo {
+  const target = model.targets[0];
+  if (!target) throw new UserError(`the model \`${model.name}\` has no target, so it cannot be trained`);
+  const width = target.shape.length > 1 ? Number(target.shape[target.shape.length - 1]) : 1;
+  return { kind: target.kind, classes: target.classes, width: Number.isFinite(width) ? width : 1 };
+}
+
+export interface StartingPoint {
+  params: Float32Array[];
+  state: Float32Array[];
+  resumed: CheckpointContent | null;
+  checkpoint: CheckpointContent | null; // whatever was loaded (resume or init)
+}
+
+export function readCheckpoint(command: string, path: string, graph: Graph): CheckpointContent {
+  let content: CheckpointContent;
+  try {
+    content = loadCheckpoint(path);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new UserError(`nnc ${command}: ${error.message}`);
+    throw error;
+  }
+  const problems = checkCompatible(content, graph.params, graph.state);
+  if (problems.length) {
+    throw new UserError(`nnc ${command}: ${path} does not fit the model:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  return content;
+}
+
+// The weights a run starts from. Fresh weights come from the seed; a resumed run takes everything
+// from its checkpoint; --init takes only the weights (and batch-norm statistics if present).
+export function startingPoint(command: string, graph: Graph, config: TrainConfig, from: { resume: string | null; init: string | null }): StartingPoint {
+  const params = initializeParams(graph.params, config.seed);
+  const state = initializeState(graph.state);
+  const path = from.resume ?? from.init;
+  if (!path) return { params, state, resumed: null, checkpoint: null };
+  const content = readCheckpoint(command, path, graph);
+  graph.params.forEach((p, i) => params[i]!.set(content.params[p.name]!));
+  graph.state.forEach((s, i) => {
+    const saved = content.state[s.name];
+    if (saved) state[i]!.set(saved);
+  });
+  return { params, state, resumed: from.resume ? content : null, checkpoint: content };
+}
+
+export function createTrainer(backend: Backend, loaded: { model: CheckedModel; trainGraph: Graph; evalGraph: Graph }, params: Float32Array[], state: Float32Array[]): Trainer {
+  const loss = loaded.model.loss!;
+  switch (backend) {
+    case "cpu":
+      return new CpuTrainer({ trainGraph: loaded.trainGraph, evalGraph: loaded.evalGraph, loss: loss.kind, reduction: loss.reduction }, params, state);
+  }
+}
