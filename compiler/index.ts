@@ -46,7 +46,23 @@ export function checkSource(text: string, file: string, options: CheckOptions = 
   const trains = program.body
     .filter((d): d is TrainDecl => d.type === "TrainDecl")
     .map((decl) => checkTrain(decl, models, bag, options.baseDir ?? dirname(file)));
-  return { program, models, trains, diagnostics: sortDiagnostics(dedupeDiagnostics(bag.items)) };
+  const reported = withoutCascades(bag.items, diagnostics, program);
+  return { program, models, trains, diagnostics: sortDiagnostics(dedupeDiagnostics(reported)) };
+}
+
+// A declaration with a syntax error was only partly recovered: its statements after the error
+// may be missing, so "the model has no loss" and the like would be noise. Such a declaration's
+// own analysis diagnostics are dropped; the syntax errors and every other declaration's
+// diagnostics stay, so one run still shows everything that is really wrong.
+function withoutCascades(all: Diagnostic[], syntax: Diagnostic[], program: Program): Diagnostic[] {
+  if (syntax.length === 0) return all;
+  // A declaration reaches up to the next one: recovery may have ended it early.
+  const starts = program.body.map((decl) => decl.span.start).sort((a, b) => a - b);
+  const broken = starts
+    .map((start, i) => ({ start, end: starts[i + 1] ?? Infinity }))
+    .filter((span) => syntax.some((d) => d.span && d.span.start >= span.start && d.span.start < span.end));
+  const syntaxSet = new Set(syntax);
+  return all.filter((d) => syntaxSet.has(d) || !d.span || !broken.some((span) => d.span!.start >= span.start && d.span!.start < span.end));
 }
 
 function checkTrain(decl: TrainDecl, models: Map<string, CheckedModel>, bag: DiagnosticBag, baseDir: string): CheckedTrain {

@@ -3,7 +3,7 @@
 // construct that was written completely, so the analyzer can report its own errors in the same run.
 
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
-import type { Comment, Program, Span } from "./ast.ts";
+import type { Comment, Program, Span, TopLevel } from "./ast.ts";
 import { parser } from "./parser.ts";
 import { AstBuilder } from "./to-ast.ts";
 import { allTokens, lexer } from "./tokens.ts";
@@ -32,6 +32,12 @@ const EXPECTED_IN_RULE: Record<string, { code: string; expected: string; hint?: 
   shape: { code: "E0103", expected: "a dimension (a number or a name such as `B`)" },
 };
 
+const BODY_RULES: Record<string, { expected: string; hint?: string }> = {
+  modelDecl: EXPECTED_IN_RULE.modelStatement!,
+  blockDecl: EXPECTED_IN_RULE.blockDecl!,
+  trainDecl: EXPECTED_IN_RULE.trainDecl!,
+};
+
 export function parse(text: string, file: string): ParseResult {
   const bag = new DiagnosticBag(file);
   const lexed = lexer.tokenize(text);
@@ -44,20 +50,46 @@ export function parse(text: string, file: string): ParseResult {
     bag.report("E0102", spanOf(t), { hint: "close the string with `\"` on the same line" });
     return false;
   });
-  parser.input = tokens;
-  const cst = parser.program();
-  for (const error of parser.errors) reportParseError(error, text, bag);
+  // The top level is parsed in rounds: when text between declarations is not a declaration,
+  // chevrotain stops there ("not all input parsed"); that text is reported once, and parsing starts
+  // again at the next `model`, `block` or `train`. This is the re-sync between top-level rules.
+  const builder = new AstBuilder();
+  const body: TopLevel[] = [];
+  const errors: IRecognitionException[] = [];
+  let remaining = tokens;
+  while (remaining.length > 0) {
+    parser.input = remaining;
+    const cst = parser.program();
+    body.push(...builder.declarations(cst));
+    // chevrotain reports leftover input as a mismatch against EOF at the top rule.
+    const stop = parser.errors.find((e) => e.name === "NotAllInputParsedException" || (e.name === "MismatchedTokenException" && e.context.ruleStack.length <= 1 && /-->\s*EOF\s*<--/.test(e.message)));
+    errors.push(...parser.errors.filter((e) => e !== stop));
+    if (!stop) break;
+    const from = remaining.indexOf(stop.token);
+    let next = from + 1;
+    while (next < remaining.length && !DECLARATION_STARTS.has(remaining[next]!.tokenType.name)) next++;
+    bag.report("E0106", strayRun(remaining.slice(from, next), text), { args: { found: describeFound(strayText(remaining.slice(from, next), text)) } });
+    remaining = remaining.slice(next);
+  }
+  // After the first error on a line, recovery often trips again on the rest of that line; those
+  // follow-on errors say nothing new, so only the first error of each line is kept.
+  const linesWithErrors = new Set(bag.items.map((d) => lineOf(text, d.span?.start ?? 0)));
+  for (const error of errors) {
+    const before = bag.items.length;
+    reportParseError(error, text, bag);
+    const added = bag.items[before];
+    if (!added) continue;
+    const line = lineOf(text, added.span?.start ?? 0);
+    if (linesWithErrors.has(line)) bag.items.pop();
+    else linesWithErrors.add(line);
+  }
 
   const comments: Comment[] = (lexed.groups.comments ?? []).map((t: IToken) => ({
     type: "Comment",
     text: t.image.slice(1),
     span: spanOf(t),
   }));
-  const builder = new AstBuilder();
-  const program = builder.program(cst, comments, text.length);
-  for (const run of mergeRuns(builder.strays, text)) {
-    bag.report("E0106", run, { args: { found: describeFound(text.slice(run.start, run.end)) } });
-  }
+  const program: Program = { type: "Program", body, comments, span: { start: 0, end: text.length } };
   for (const span of builder.notCalls) bag.report("E0107", span);
   return { program, diagnostics: bag.items };
 }
@@ -73,11 +105,13 @@ function reportParseError(error: IRecognitionException, text: string, bag: Diagn
     // chevrotain says "Expecting --> LABEL <-- but found ..." (or the token's name when it has no label).
     const expectedText = /-->\s*(.+?)\s*<--/.exec(error.message)?.[1];
     const expected = expectedText ? (LABELS.get(expectedText) ?? expectedText) : "another token";
+    // A body that stops early because the next thing is not a statement: say what a body holds.
+    const body = BODY_RULES[currentRule];
+    if (expected === "`}`" && body) {
+      bag.report("E0104", span, { args: { expected: `${body.expected} or \`}\``, found }, hint: body.hint ?? null });
+      return;
+    }
     bag.report("E0103", span, { args: { expected, found } });
-    return;
-  }
-  if (error.name === "NotAllInputParsedException") {
-    bag.report("E0108", span, { args: { found } });
     return;
   }
   const known = EXPECTED_IN_RULE[currentRule];
@@ -106,19 +140,30 @@ function errorSpan(found: IToken, previous: IToken | undefined, text: string): S
   return spanOf(found);
 }
 
+function lineOf(text: string, offset: number): number {
+  let line = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
 function spanOf(t: IToken): Span {
   return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
 }
 
-// Adjacent stray tokens (only spaces or comments between them) become one error.
-function mergeRuns(strays: { span: Span }[], text: string): Span[] {
-  const runs: Span[] = [];
-  for (const { span } of [...strays].sort((a, b) => a.span.start - b.span.start)) {
-    const last = runs[runs.length - 1];
-    if (last && /^[ \t]*$/.test(text.slice(last.end, span.start))) last.end = span.end;
-    else runs.push({ ...span });
-  }
-  return runs;
+const DECLARATION_STARTS = new Set(["Model", "Block", "Train"]);
+
+// Stray text is reported on its first line only, so a long run does not fill the screen.
+function strayRun(run: IToken[], text: string): Span {
+  const start = run[0]!.startOffset;
+  const lineEnd = text.indexOf("\n", start);
+  const last = run[run.length - 1]!;
+  const end = (last.endOffset ?? last.startOffset) + 1;
+  return { start, end: lineEnd === -1 ? end : Math.min(end, lineEnd) };
+}
+
+function strayText(run: IToken[], text: string): string {
+  const span = strayRun(run, text);
+  return text.slice(span.start, span.end).trimEnd();
 }
 
 function describeFound(image: string): string {

@@ -36,15 +36,8 @@ class NnParser extends CstParser {
         { ALT: () => this.SUBRULE(this.modelDecl) },
         { ALT: () => this.SUBRULE(this.blockDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
-        { ALT: () => this.SUBRULE(this.stray) },
       ]);
     });
-  });
-
-  // A token between declarations that cannot start one. It is kept in the CST so the AST builder
-  // reports it once per run of stray tokens, and parsing goes on at the next declaration.
-  stray = this.RULE("stray", () => {
-    this.CONSUME(T.Stray);
   });
 
   anyName = this.RULE("anyName", () => {

@@ -39,16 +39,9 @@ function present<T>(value: T | null | undefined): value is T {
   return value !== null && value !== undefined;
 }
 
-// The stray tokens between declarations, one span per run of adjacent stray tokens.
-export interface StrayRun {
-  span: A.Span;
-  text: string;
-}
-
 export class AstBuilder {
-  readonly strays: StrayRun[] = [];
-
-  program(node: CstNode, comments: A.Comment[], length: number): A.Program {
+  // The declarations of one parse of the top level (the wrapper parses again after stray text).
+  declarations(node: CstNode): A.TopLevel[] {
     const body: A.TopLevel[] = [];
     // The program's children are grouped by rule, so order declarations and strays by position.
     const decls = [
@@ -60,16 +53,7 @@ export class AstBuilder {
       const decl = kind === "model" ? this.modelDecl(n) : kind === "block" ? this.blockDecl(n) : this.trainDecl(n);
       if (decl) body.push(decl);
     }
-    this.collectStrays(rules(node, "stray"));
-    return { type: "Program", body, comments, span: { start: 0, end: length } };
-  }
-
-  private collectStrays(nodes: CstNode[]): void {
-    for (const n of nodes) {
-      const t = (kids(n).Stray?.[0] ?? Object.values(kids(n))[0]?.[0]) as IToken | undefined;
-      if (!t || Number.isNaN(t.startOffset)) continue;
-      this.strays.push({ span: tokenSpan(t), text: t.image });
-    }
+    return body;
   }
 
   name(node: CstNode | undefined): A.Identifier | null {

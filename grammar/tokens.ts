@@ -4,28 +4,22 @@
 
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
-// Every token that cannot start a top-level declaration belongs to this category, so the parser
-// can skip a stray one between declarations and re-synchronize at the next `model`, `block` or
-// `train` (see `stray` in parser.ts).
-export const Stray = createToken({ name: "Stray", pattern: Lexer.NA });
-
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name", categories: [Stray] });
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
 // Keywords take precedence over identifiers only when the whole word matches (`longer_alt`), so
 // `modeling` is a name and `model` is the keyword.
-function keyword(word: string, stray = true): TokenType {
+function keyword(word: string): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
     label: `\`${word}\``,
-    categories: stray ? [Stray] : [],
   });
 }
 
-export const Model = keyword("model", false);
-export const Block = keyword("block", false);
-export const Train = keyword("train", false);
+export const Model = keyword("model");
+export const Block = keyword("block");
+export const Train = keyword("train");
 export const Input = keyword("input");
 export const Target = keyword("target");
 export const Output = keyword("output");
@@ -41,35 +35,33 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
   label: "a number",
-  categories: [Stray],
 });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: "a string", categories: [Stray] });
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: "a string" });
 // An opening quote with no closing quote on its line: matched so the error is "unterminated
 // string" instead of "unexpected character".
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\r\n]|\\.)*/, label: "a string", categories: [Stray] });
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\r\n]|\\.)*/, label: "a string" });
 
-export const Pipe = createToken({ name: "Pipe", pattern: /\|>/, label: "`|>`", categories: [Stray] });
-export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "`{`", categories: [Stray] });
-export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "`}`", categories: [Stray] });
-export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`", categories: [Stray] });
-export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`", categories: [Stray] });
-export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`", categories: [Stray] });
-export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`", categories: [Stray] });
-export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`", categories: [Stray] });
-export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`", categories: [Stray] });
-export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`", categories: [Stray] });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`", categories: [Stray] });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`", categories: [Stray] });
-export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`", categories: [Stray] });
-export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`", categories: [Stray] });
-export const At = createToken({ name: "At", pattern: /@/, label: "`@`", categories: [Stray] });
-export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`", categories: [Stray] });
+export const Pipe = createToken({ name: "Pipe", pattern: /\|>/, label: "`|>`" });
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "`}`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const At = createToken({ name: "At", pattern: /@/, label: "`@`" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
 
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 
 export const allTokens: TokenType[] = [
-  Stray,
   WhiteSpace,
   Comment,
   Model,

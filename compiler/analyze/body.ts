@@ -32,12 +32,12 @@ function countItems(expression: Expression, ev: Evaluator): number {
 export function evalBinding(
   ev: Evaluator,
   name: Identifier,
-  value: Expression,
+  valueExpr: Expression,
   scope: Scope,
   role: "binding" | "output",
   modelBinding: string | null,
 ): TensorValue | null {
-  const expression = substitute(value, scope);
+  const expression = substitute(valueExpr, scope);
   const naming = new Naming(scope.prefix, name.name, countItems(expression, ev) === 1);
   const ctx: EvalContext = { scope, naming, binding: modelBinding ?? name.name, piped: null };
   const result = ev.tensor(expression, ctx);
@@ -47,7 +47,9 @@ export function evalBinding(
     return result;
   }
   scope.pending.delete(name.name);
-  scope.entries.set(name.name, { kind: "tensor", role, value: result, span: name.span, used: role === "output" });
+  // A later use of the name points its shape notes at the whole definition, not its last stage.
+  const value = result && { ...result, origin: valueExpr.span };
+  scope.entries.set(name.name, { kind: "tensor", role, value, span: name.span, used: role === "output" || scope.usedEarly.has(name.name) });
   return result;
 }
 

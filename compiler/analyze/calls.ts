@@ -29,6 +29,7 @@ export function callBlock(ev: Evaluator, block: BlockDecl, args: Argument[], spa
       notes: [ev.bag.note(`\`${name}\` is declared here`, block.name.span)],
       hint: "a block cannot use itself; to stack copies of a block use `x |> repeat(n, block(...))`",
     });
+    ev.markUsed(args, ctx);
     return null;
   }
   ev.usedBlocks.add(name);

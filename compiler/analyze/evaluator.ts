@@ -121,6 +121,7 @@ export class Evaluator {
     if (entry?.kind === "hyper") return this.tensor(entry.expr, ctx);
     const later = ctx.scope.pending.get(id.name);
     if (later) {
+      ctx.scope.usedEarly.add(id.name);
       this.bag.report("E0204", id.span, { args: { name: id.name }, notes: [this.bag.note(`\`${id.name}\` is defined here`, later)] });
       return null;
     }

@@ -25,7 +25,7 @@ export function analyzeModels(program: Program, bag: DiagnosticBag): Map<string,
     checked.set(name, model);
   }
   for (const [name, block] of context.blocks) {
-    if (!context.usedBlocks.has(name)) bag.report("unused-block", block.name.span, { args: { name } });
+    if (!context.usedBlocks.has(name) && !context.brokenBlocks.has(name)) bag.report("unused-block", block.name.span, { args: { name } });
   }
   return checked;
 }

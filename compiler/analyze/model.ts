@@ -69,7 +69,8 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
   const targets = decl.body.filter((s): s is TargetDecl => s.type === "TargetDecl");
   if (inputs.length === 0) bag.report("E0213", decl.name.span, { args: { name: model }, hint: "declare one, e.g. `input x: [B, 784]`" });
   for (const [name, entry] of scope.entries) {
-    if (entry.kind !== "tensor" || entry.used) continue;
+    // A declaration with an error of its own draws no warning on top of it.
+    if (entry.kind !== "tensor" || entry.used || entry.value === null) continue;
     if (entry.role === "input") bag.report("unused-input", entry.span, { args: { name } });
     if (entry.role === "target") bag.report("unused-target", entry.span, { args: { name }, hint: "pass it to the loss, or remove it" });
   }

@@ -15,6 +15,7 @@ export type Entry =
 export class Scope {
   readonly entries = new Map<string, Entry>();
   readonly pending = new Map<string, Span>(); // bound further down this body
+  readonly usedEarly = new Set<string>(); // used before their definition (already an error)
 
   constructor(
     readonly what: "model" | "block",

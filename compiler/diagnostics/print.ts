@@ -78,13 +78,12 @@ function location(file: string, span: Span | null, lines: SourceLines | null): s
 
 // The lines a span covers with line numbers, and carets under the span. Spans of more than three
 // lines show the first two and the last.
-function frame(span: Span, lines: SourceLines, options: FormatOptions, caretColor: string): string[] {
+function frame(span: Span, lines: SourceLines, options: FormatOptions, caretColor: string, width: number): string[] {
   const start = lines.position(span.start);
   const end = lines.position(Math.max(span.start, span.end));
   const numbers: number[] = [];
   for (let n = start.line; n <= end.line; n++) numbers.push(n);
   const shown = numbers.length > 3 ? [numbers[0]!, numbers[1]!, -1, numbers.at(-1)!] : numbers;
-  const width = String(end.line).length;
   const out: string[] = [];
   for (const n of shown) {
     if (n === -1) {
@@ -105,10 +104,21 @@ function frame(span: Span, lines: SourceLines, options: FormatOptions, caretColo
   return out;
 }
 
-function formatNote(note: Note, sources: Map<string, string>, cache: Map<string, SourceLines>, options: FormatOptions): string[] {
+function formatNote(note: Note, sources: Map<string, string>, cache: Map<string, SourceLines>, options: FormatOptions, width: number): string[] {
   const lines = linesOf(note.file, sources, cache);
   const head = `${location(note.file, note.span, lines)}: ${paint("note", [ANSI.cyan, ANSI.bold], options)}: ${note.message}`;
-  return [head, ...(note.span && lines ? frame(note.span, lines, options, ANSI.cyan) : [])];
+  return [head, ...(note.span && lines ? frame(note.span, lines, options, ANSI.cyan, width) : [])];
+}
+
+// The gutter is as wide as the largest line number in any frame of the diagnostic, so the frames
+// of a message and its notes line up.
+function gutterWidth(d: Diagnostic, sources: Map<string, string>, cache: Map<string, SourceLines>): number {
+  let widest = 1;
+  for (const { file, span } of [d, ...d.notes]) {
+    const lines = linesOf(file, sources, cache);
+    if (span && lines) widest = Math.max(widest, lines.position(Math.max(span.start, span.end)).line);
+  }
+  return String(widest).length;
 }
 
 function linesOf(file: string, sources: Map<string, string>, cache: Map<string, SourceLines>): SourceLines | null {
@@ -124,8 +134,9 @@ export function formatDiagnostic(d: Diagnostic, sources: Map<string, string>, op
   const color = d.severity === "error" ? ANSI.red : ANSI.yellow;
   const label = paint(`${d.severity}[${d.code}]`, [color, ANSI.bold], options);
   const out = [`${location(d.file, d.span, lines)}: ${label}: ${paint(d.message, [ANSI.bold], options)}`];
-  if (d.span && lines) out.push(...frame(d.span, lines, options, color));
-  for (const note of d.notes) out.push(...formatNote(note, sources, cache, options));
+  const width = gutterWidth(d, sources, cache);
+  if (d.span && lines) out.push(...frame(d.span, lines, options, color, width));
+  for (const note of d.notes) out.push(...formatNote(note, sources, cache, options, width));
   if (d.hint) out.push(`  = ${paint("hint", [ANSI.bold], options)}: ${d.hint}`);
   return out.join("\n");
 }

@@ -3,12 +3,18 @@
 // read the diff.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { goldenCases, render } from "./cases.ts";
+import { ERRORS_DOC, renderErrorsDoc } from "./errors-doc.ts";
 
 const update = process.env.UPDATE_SNAPSHOTS === "1";
 
 describe("golden diagnostics", () => {
+  // docs/ERRORS.md shows one case per code, so it is regenerated with the cases.
+  afterAll(() => {
+    if (update) writeFileSync(ERRORS_DOC, renderErrorsDoc());
+  });
+
   for (const c of goldenCases()) {
     it(c.name, () => {
       const actual = render(c);
