@@ -45,7 +45,10 @@ export function loadModel(command: string, file: string, train: string | undefin
   }
   if (hasErrors(compiled.diagnostics)) throw new ReportedError();
   const { model, config, trainGraph, evalGraph } = compiled;
-  if (!model || !trainGraph || !evalGraph) throw new UserError(`nnc ${command}: \`${file}\` has no model to run`);
+  if (!model || !trainGraph || !evalGraph) {
+    const which = train !== undefined && /^\d+$/.test(train) ? `a train block number ${train}` : "a model to run";
+    throw new UserError(`nnc ${command}: \`${file}\` has no ${which}`);
+  }
   if (!config) {
     throw new UserError(`nnc ${command}: \`${file}\` has no \`train ${model.name} { ... }\` block, so there is no data or optimizer to use`);
   }

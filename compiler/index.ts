@@ -102,7 +102,12 @@ export function compile(text: string, file: string, options: CompileOptions = {}
   const checked = checkSource(text, file, options);
   const none = { program: checked.program, model: null, config: null, trainGraph: null, evalGraph: null };
   if (hasErrors(checked.diagnostics)) return { ...none, diagnostics: checked.diagnostics };
-  const name = options.train ?? checked.trains[0]?.model ?? (checked.models.size === 1 ? [...checked.models.keys()][0]! : null);
+  // `train` names a model, or is the 1-based number of a train block (a file may train one model
+  // several ways, e.g. examples/schedules.nn).
+  const byNumber = options.train !== undefined && /^\d+$/.test(options.train) ? checked.trains[Number(options.train) - 1] : undefined;
+  // A train block number past the last one: nothing to run (the command says so).
+  if (options.train !== undefined && /^\d+$/.test(options.train) && !byNumber) return { ...none, diagnostics: checked.diagnostics };
+  const name = byNumber?.model ?? options.train ?? checked.trains[0]?.model ?? (checked.models.size === 1 ? [...checked.models.keys()][0]! : null);
   const model = name === null ? null : (checked.models.get(name) ?? null);
   if (!model) {
     const bag = new DiagnosticBag(file);
@@ -113,7 +118,7 @@ export function compile(text: string, file: string, options: CompileOptions = {}
     });
     return { ...none, diagnostics: [...checked.diagnostics, ...bag.items] };
   }
-  const config = checked.trains.find((t) => t.model === model.name)?.config ?? null;
+  const config = (byNumber ?? checked.trains.find((t) => t.model === model.name))?.config ?? null;
   const lowerOptions = { defaultInit: config?.init ?? null };
   return {
     program: checked.program,

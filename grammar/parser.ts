@@ -1,34 +1,28 @@
 // The .nn grammar as a chevrotain CstParser with error recovery. One instance is built once and
 // reused for every file. Rules produce a CST; grammar/to-ast.ts turns it into the AST.
 //
-// Keywords are reserved only where a statement begins: `anyName` accepts a keyword wherever a name
-// is expected, so `mnist(train: 8000)` and `metrics loss, accuracy` read as a user means them.
+// Error recovery has three layers. Chevrotain inserts or deletes a single token where that makes
+// a statement whole (a missing `)`, an extra `:`). Each body (model, block, train) and the file
+// itself end their repetition with a catch-all alternative that swallows one token that cannot
+// start a statement there, so a garbage statement is skipped and parsing resumes at the next
+// statement; the AST builder turns each run of skipped tokens into one diagnostic. And an
+// expression that breaks off re-synchronizes at the next token that can follow its statement.
 
-import { CstParser, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { RecoveringParser } from "./recovering-parser.ts";
 import * as T from "./tokens.ts";
 
-const NAME_TOKENS: TokenType[] = [
-  T.Identifier,
-  T.Input,
-  T.Target,
-  T.Output,
-  T.Loss,
-  T.Regularize,
-  T.Return,
-  T.Then,
-  T.Of,
-  T.Class,
-  T.F32,
-  T.Model,
-  T.Block,
-  T.Train,
-];
+// Tokens after which a keyword used as a plain value is complete: `[loss, accuracy]`,
+// `early(on: loss)`.
+const AFTER_KEYWORD_VALUE: TokenType[] = [T.Comma, T.RParen, T.RBracket];
 
-class NnParser extends CstParser {
+class NnParser extends RecoveringParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3 });
+    super(T.allTokens);
     this.performSelfAnalysis();
   }
+
+  // --- declarations -----------------------------------------------------------------------------
 
   program = this.RULE("program", () => {
     this.MANY(() => {
@@ -36,50 +30,61 @@ class NnParser extends CstParser {
         { ALT: () => this.SUBRULE(this.modelDecl) },
         { ALT: () => this.SUBRULE(this.blockDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
+        { ALT: () => this.CONSUME(T.Stray) },
       ]);
     });
-  });
-
-  anyName = this.RULE("anyName", () => {
-    this.OR(NAME_TOKENS.map((token) => ({ ALT: () => this.CONSUME(token) })));
   });
 
   // model NAME { statement* }
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.modelStatement));
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.binding) },
+        { ALT: () => this.SUBRULE(this.inputDecl) },
+        { ALT: () => this.SUBRULE(this.targetDecl) },
+        { ALT: () => this.SUBRULE(this.outputDecl) },
+        { ALT: () => this.SUBRULE(this.lossDecl) },
+        { ALT: () => this.SUBRULE(this.regularizeDecl) },
+        // Anything else up to the next statement is skipped (see the top of the file).
+        { ALT: () => this.CONSUME(T.ModelStray), IGNORE_AMBIGUITIES: true },
+      ]);
+    });
     this.CONSUME(T.RBrace);
-  });
-
-  modelStatement = this.RULE("modelStatement", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.binding) },
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.targetDecl) },
-      { ALT: () => this.SUBRULE(this.outputDecl) },
-      { ALT: () => this.SUBRULE(this.lossDecl) },
-      { ALT: () => this.SUBRULE(this.regularizeDecl) },
-    ]);
   });
 
   // block NAME(param, param: default) { statement* }
   blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(T.Block);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.blockParam) });
+    this.OPTION(() => {
+      this.SUBRULE(this.blockParam);
+      this.MANY({
+        GATE: () => !this.nextIs(2, [T.RParen]),
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.blockParam);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RParen);
     this.CONSUME(T.LBrace);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.binding) }, { ALT: () => this.SUBRULE(this.returnStatement) }]);
+    this.MANY2(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.binding) },
+        { ALT: () => this.SUBRULE(this.returnStatement) },
+        { ALT: () => this.CONSUME(T.BlockStray), IGNORE_AMBIGUITIES: true },
+      ]);
     });
     this.CONSUME(T.RBrace);
   });
 
   blockParam = this.RULE("blockParam", () => {
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.OPTION(() => {
       this.CONSUME(T.Colon);
       this.SUBRULE(this.expression);
@@ -89,15 +94,22 @@ class NnParser extends CstParser {
   // train MODEL { setting* }
   trainDecl = this.RULE("trainDecl", () => {
     this.CONSUME(T.Train);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.setting));
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.setting) },
+        { ALT: () => this.CONSUME(T.TrainStray), IGNORE_AMBIGUITIES: true },
+      ]);
+    });
     this.CONSUME(T.RBrace);
   });
 
+  // --- statements -------------------------------------------------------------------------------
+
   // key arg, arg, ...   e.g. `batch 128`, `split validation: 0.1, test: 0.1`
   setting = this.RULE("setting", () => {
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.settingArg) });
   });
 
@@ -106,19 +118,24 @@ class NnParser extends CstParser {
       this.SUBRULE(this.anyName);
       this.CONSUME(T.Colon);
     });
-    this.SUBRULE(this.thenExpr);
+    this.OR([
+      // A keyword alone is a value here: `metrics loss, accuracy`. Nothing else in a train body
+      // starts with a keyword, so this cannot swallow a statement.
+      { GATE: () => !this.nextIs(1, [T.Then]), ALT: () => this.CONSUME(T.Keyword), IGNORE_AMBIGUITIES: true },
+      { ALT: () => this.SUBRULE(this.thenExpr) },
+    ]);
   });
 
   inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(T.Input);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.shape);
   });
 
   targetDecl = this.RULE("targetDecl", () => {
     this.CONSUME(T.Target);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.shape);
   });
@@ -136,18 +153,18 @@ class NnParser extends CstParser {
   });
 
   dim = this.RULE("dim", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.SUBRULE(this.anyName) }]);
+    this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
   binding = this.RULE("binding", () => {
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression);
   });
 
   outputDecl = this.RULE("outputDecl", () => {
     this.CONSUME(T.Output);
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression);
   });
@@ -157,6 +174,8 @@ class NnParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  // The value must be a call; the AST builder says so when it is not (a clearer message than
+  // "expected `(`").
   regularizeDecl = this.RULE("regularizeDecl", () => {
     this.CONSUME(T.Regularize);
     this.SUBRULE(this.expression);
@@ -169,6 +188,7 @@ class NnParser extends CstParser {
 
   // --- expressions, loosest first ----------------------------------------------------------------
 
+  // a then b: only in settings (schedules in sequence).
   thenExpr = this.RULE("thenExpr", () => {
     this.SUBRULE(this.expression);
     this.MANY(() => {
@@ -229,13 +249,27 @@ class NnParser extends CstParser {
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
-      { ALT: () => this.SUBRULE(this.callOrName) },
+      // A name followed by `=` starts the next binding, so it is not read as this expression's
+      // value: `h =` with nothing after it is an error, and `p = ...` on the next line survives.
+      { GATE: () => !this.nextIs(2, [T.Equals]), ALT: () => this.SUBRULE(this.callOrName) },
+      { GATE: () => !this.nextIs(1, [T.Then]) && this.nextIs(2, AFTER_KEYWORD_VALUE), ALT: () => this.CONSUME(T.Keyword) },
     ]);
   });
 
+  // [a, b] or [a, b,]
   list = this.RULE("list", () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY({
+        GATE: () => !this.nextIs(2, [T.RBracket]),
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.expression);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 
@@ -245,22 +279,38 @@ class NnParser extends CstParser {
     this.CONSUME(T.RParen);
   });
 
-  // relu | dense(x, 256, bias: false)
+  // relu | dense(x, 256, bias: false) | f(a, b,)
   callOrName = this.RULE("callOrName", () => {
-    this.SUBRULE(this.anyName);
+    this.CONSUME(T.Identifier);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+      this.OPTION2(() => {
+        this.SUBRULE(this.argument);
+        this.MANY({
+          GATE: () => !this.nextIs(2, [T.RParen]),
+          DEF: () => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE2(this.argument);
+          },
+        });
+        this.OPTION3(() => this.CONSUME2(T.Comma));
+      });
       this.CONSUME(T.RParen);
     });
   });
 
+  // `x` or `k: x`; two tokens of lookahead tell a keyword argument from a positional one.
   argument = this.RULE("argument", () => {
     this.OPTION(() => {
       this.SUBRULE(this.anyName);
       this.CONSUME(T.Colon);
     });
     this.SUBRULE(this.expression);
+  });
+
+  // A name where a keyword cannot be meant: a keyword argument's name, a member after `.`.
+  anyName = this.RULE("anyName", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Keyword) }]);
   });
 }
 

@@ -1,295 +1,202 @@
-// CST → AST: one method per grammar rule. Spans are byte offsets [start, end). After error
-// recovery a CST node may lack required children; such a node becomes null and its parent drops it,
-// so the AST is always well-typed and holds every statement that was written completely.
+// CST → AST for declarations and statements, one method per grammar rule (expressions are in
+// to-ast-expressions.ts). Spans are byte offsets [start, end). After error recovery a CST node may
+// lack required children (a token chevrotain inserted has no position, a rule that broke off has no
+// value); such a node becomes null and its parent drops it, so the AST is always well-typed and
+// holds every construct that was written completely, with no invented names.
 
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.ts";
+import { byStart, has, identifier, join, numberLiteral, present, rule, rules, spanFrom, token, tokenSpan, tokens } from "./cst.ts";
+import { argument, expression, expressionOf, thenExpr } from "./to-ast-expressions.ts";
+import type { DiagnosticBag } from "../compiler/diagnostics/registry.ts";
+import { describeFound, SETTING_NEEDS_VALUE, STATEMENTS_EXPECTED } from "./errors.ts";
 
-type Children = Record<string, (CstNode | IToken)[] | undefined>;
-
-function kids(node: CstNode): Children {
-  return node.children as Children;
-}
-function rule(node: CstNode, name: string, index = 0): CstNode | undefined {
-  return kids(node)[name]?.[index] as CstNode | undefined;
-}
-function rules(node: CstNode, name: string): CstNode[] {
-  return (kids(node)[name] ?? []) as CstNode[];
-}
-function token(node: CstNode, name: string, index = 0): IToken | undefined {
-  const t = kids(node)[name]?.[index] as IToken | undefined;
-  // Tokens inserted by recovery have no position; treat them as missing text.
-  return t && !Number.isNaN(t.startOffset) ? t : undefined;
-}
-function tokens(node: CstNode, name: string): IToken[] {
-  return ((kids(node)[name] ?? []) as IToken[]).filter((t) => !Number.isNaN(t.startOffset));
-}
-function tokenSpan(t: IToken): A.Span {
-  return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
-}
-function nodeSpan(node: CstNode): A.Span {
-  const loc = node.location;
-  if (!loc || Number.isNaN(loc.startOffset)) return { start: 0, end: 0 };
-  return { start: loc.startOffset, end: (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : loc.endOffset!) + 1 };
-}
-function join(a: A.Span, b: A.Span): A.Span {
-  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}
-function present<T>(value: T | null | undefined): value is T {
-  return value !== null && value !== undefined;
-}
+const MODEL_STATEMENTS = ["binding", "inputDecl", "targetDecl", "outputDecl", "lossDecl", "regularizeDecl"];
 
 export class AstBuilder {
-  // The declarations of one parse of the top level (the wrapper parses again after stray text).
-  declarations(node: CstNode): A.TopLevel[] {
-    const body: A.TopLevel[] = [];
-    // The program's children are grouped by rule, so order declarations and strays by position.
-    const decls = [
-      ...rules(node, "modelDecl").map((n) => ({ n, at: n.location?.startOffset ?? 0, kind: "model" })),
-      ...rules(node, "blockDecl").map((n) => ({ n, at: n.location?.startOffset ?? 0, kind: "block" })),
-      ...rules(node, "trainDecl").map((n) => ({ n, at: n.location?.startOffset ?? 0, kind: "train" })),
-    ].sort((a, b) => a.at - b.at);
-    for (const { n, kind } of decls) {
-      const decl = kind === "model" ? this.modelDecl(n) : kind === "block" ? this.blockDecl(n) : this.trainDecl(n);
-      if (decl) body.push(decl);
-    }
-    return body;
+  // Where each token sits in the token stream, to tell consecutive skipped tokens apart.
+  private readonly indexOf = new Map<number, number>();
+
+  constructor(
+    private readonly bag: DiagnosticBag,
+    private readonly text: string,
+    private readonly streamTokens: IToken[],
+  ) {
+    streamTokens.forEach((t, i) => this.indexOf.set(t.startOffset, i));
   }
 
-  name(node: CstNode | undefined): A.Identifier | null {
-    if (!node) return null;
-    const t = Object.values(kids(node))[0]?.[0] as IToken | undefined;
-    if (!t || Number.isNaN(t.startOffset)) return null;
-    return { type: "Identifier", name: t.image, span: tokenSpan(t) };
+  program(node: CstNode): A.Program {
+    const decls = [
+      ...rules(node, "modelDecl").map((n) => this.modelDecl(n)),
+      ...rules(node, "blockDecl").map((n) => this.blockDecl(n)),
+      ...rules(node, "trainDecl").map((n) => this.trainDecl(n)),
+    ].filter(present);
+    this.reportSkipped(tokens(node, "Stray"), (found, first) => {
+      const hint =
+        first.image === "}"
+          ? "this `}` closes nothing: is there one `}` too many above?"
+          : "a file holds `model NAME { ... }`, `block NAME(...) { ... }` and `train NAME { ... }`; statements and settings go inside the braces";
+      this.bag.report("E0106", null, { args: { found }, hint });
+    });
+    return { type: "Program", body: decls.sort(byStart), comments: [], span: { start: 0, end: this.text.length } };
+  }
+
+  // Reports each run of consecutive skipped tokens once. The span covers the run up to the end of
+  // its first line, which is where the reader should look, unless the reporter returns
+  // "keep-span" because it placed its diagnostic itself.
+  private reportSkipped(skipped: IToken[], report: (found: string, first: IToken) => "keep-span" | undefined | void): void {
+    const runs: IToken[][] = [];
+    for (const t of skipped) {
+      const last = runs[runs.length - 1];
+      const previous = last?.[last.length - 1];
+      if (last && previous && this.indexOf.get(t.startOffset) === (this.indexOf.get(previous.startOffset) ?? -2) + 1) last.push(t);
+      else runs.push([t]);
+    }
+    for (const run of runs) {
+      const first = run[0]!;
+      const line = run.filter((t) => !this.text.slice(first.startOffset, t.startOffset).includes("\n"));
+      const span = join(tokenSpan(first), tokenSpan(line[line.length - 1]!));
+      const before = this.bag.items.length;
+      const placed = report(describeFound(this.text.slice(span.start, span.end)), first);
+      const added = this.bag.items[before];
+      if (added && placed !== "keep-span") added.span = span;
+    }
   }
 
   modelDecl(node: CstNode): A.ModelDecl | null {
-    const name = this.name(rule(node, "anyName"));
+    const statements = MODEL_STATEMENTS.flatMap((kind) => rules(node, kind).map((n) => this.modelStatement(kind, n)));
+    this.reportSkipped(tokens(node, "ModelStray"), (found) => {
+      this.bag.report("E0104", null, { args: { expected: STATEMENTS_EXPECTED.model, found } });
+    });
+    const name = identifier(token(node, "Identifier"));
     if (!name) return null;
-    const body = rules(node, "modelStatement").map((s) => this.modelStatement(s)).filter(present);
-    return { type: "ModelDecl", name, body, span: nodeSpan(node) };
+    const body = statements.filter(present).sort(byStart);
+    return { type: "ModelDecl", name, body, span: spanFrom(token(node, "Model"), name.span, body[body.length - 1]?.span, token(node, "RBrace")) };
   }
 
-  modelStatement(node: CstNode): A.ModelStatement | null {
-    const [ruleName, child] = Object.entries(kids(node))[0] ?? [];
-    const n = child?.[0] as CstNode | undefined;
-    if (!n) return null;
-    switch (ruleName) {
+  private modelStatement(kind: string, n: CstNode): A.ModelStatement | null {
+    switch (kind) {
       case "binding":
         return this.binding(n);
       case "inputDecl":
       case "targetDecl": {
-        const name = this.name(rule(n, "anyName"));
-        const shape = rule(n, "shape") ? this.shape(rule(n, "shape")!) : null;
+        const name = identifier(token(n, "Identifier"));
+        const shapeNode = rule(n, "shape");
+        const shape = shapeNode ? this.shape(shapeNode) : null;
         if (!name || !shape) return null;
-        return { type: ruleName === "inputDecl" ? "InputDecl" : "TargetDecl", name, shape, span: nodeSpan(n) };
+        return { type: kind === "inputDecl" ? "InputDecl" : "TargetDecl", name, shape, span: spanFrom(token(n, kind === "inputDecl" ? "Input" : "Target"), shape.span) };
       }
       case "outputDecl": {
-        const name = this.name(rule(n, "anyName"));
-        const value = this.expressionOf(n);
-        return name && value ? { type: "OutputDecl", name, value, span: nodeSpan(n) } : null;
+        const name = identifier(token(n, "Identifier"));
+        const value = expressionOf(n);
+        return name && value ? { type: "OutputDecl", name, value, span: spanFrom(token(n, "Output"), value.span) } : null;
       }
       case "lossDecl": {
-        const value = this.expressionOf(n);
-        return value ? { type: "LossDecl", value, span: nodeSpan(n) } : null;
+        const value = expressionOf(n);
+        return value ? { type: "LossDecl", value, span: spanFrom(token(n, "Loss"), value.span) } : null;
       }
       case "regularizeDecl": {
-        const value = this.expressionOf(n);
+        const value = expressionOf(n);
         if (!value) return null;
         if (value.type !== "Call") {
-          this.notCalls.push(value.span);
+          this.bag.report("E0107", value.span);
           return null;
         }
-        return { type: "RegularizeDecl", value, span: nodeSpan(n) };
+        return { type: "RegularizeDecl", value, span: spanFrom(token(n, "Regularize"), value.span) };
       }
       default:
         return null;
     }
   }
 
-  // `regularize` followed by something other than a call such as `l2(1e-4)`.
-  readonly notCalls: A.Span[] = [];
-
   binding(node: CstNode): A.Binding | null {
-    const name = this.name(rule(node, "anyName"));
-    const value = this.expressionOf(node);
-    return name && value ? { type: "Binding", name, value, span: nodeSpan(node) } : null;
+    const name = identifier(token(node, "Identifier"));
+    const value = expressionOf(node);
+    return name && value ? { type: "Binding", name, value, span: join(name.span, value.span) } : null;
   }
 
   shape(node: CstNode): A.ShapeExpr | null {
     const kindToken = token(node, "F32") ?? token(node, "Class");
-    const dims = rules(node, "dim")
+    const dimNodes = rules(node, "dim");
+    const dims = dimNodes
       .map((d): A.Dim | null => {
         const number = token(d, "NumberLiteral");
-        return number ? this.number(number) : this.name(rule(d, "anyName"));
+        return number ? numberLiteral(number) : identifier(token(d, "Identifier"));
       })
       .filter(present);
-    if (dims.length === 0) return null;
+    if (dims.length === 0 || dims.length !== dimNodes.length || !has(node, "RBracket")) return null;
+    const of = token(node, "Of");
     const classes = token(node, "NumberLiteral");
+    if (of && !classes) return null;
     return {
       type: "ShapeExpr",
       kind: kindToken?.image === "class" ? "class" : "f32",
       kindSpan: kindToken ? tokenSpan(kindToken) : null,
       dims,
-      classes: classes ? this.number(classes) : null,
-      span: nodeSpan(node),
+      classes: classes ? numberLiteral(classes) : null,
+      span: spanFrom(kindToken ?? token(node, "LBracket") ?? dims[0]!.span, token(node, "RBracket"), classes),
     };
   }
 
   blockDecl(node: CstNode): A.BlockDecl | null {
-    const name = this.name(rule(node, "anyName"));
-    if (!name) return null;
-    const params = rules(node, "blockParam")
+    const paramNodes = rules(node, "blockParam");
+    const params = paramNodes
       .map((p): A.BlockParam | null => {
-        const paramName = this.name(rule(p, "anyName"));
-        if (!paramName) return null;
-        const d = rule(p, "expression");
-        const value = d ? this.expression(d) : null;
-        if (d && !value) return null;
-        return { type: "BlockParam", name: paramName, default: value, span: nodeSpan(p) };
+        const name = identifier(token(p, "Identifier"));
+        if (!name) return null;
+        const defaultNode = rule(p, "expression");
+        const value = defaultNode ? expression(defaultNode) : null;
+        if (token(p, "Colon") && !value) return null;
+        return { type: "BlockParam", name, default: value, span: value ? join(name.span, value.span) : name.span };
       })
       .filter(present);
     const statements = [
       ...rules(node, "binding").map((b) => this.binding(b)),
       ...rules(node, "returnStatement").map((r): A.ReturnStatement | null => {
-        const value = this.expressionOf(r);
-        return value ? { type: "ReturnStatement", value, span: nodeSpan(r) } : null;
+        const value = expressionOf(r);
+        return value ? { type: "ReturnStatement", value, span: spanFrom(token(r, "Return"), value.span) } : null;
       }),
-    ]
-      .filter(present)
-      .sort((a, b) => a.span.start - b.span.start);
-    return { type: "BlockDecl", name, params, body: statements, span: nodeSpan(node) };
+    ].filter(present);
+    this.reportSkipped(tokens(node, "BlockStray"), (found) => {
+      this.bag.report("E0104", null, { args: { expected: STATEMENTS_EXPECTED.block, found } });
+    });
+    const name = identifier(token(node, "Identifier"));
+    if (!name) return null;
+    const body = statements.sort(byStart);
+    return { type: "BlockDecl", name, params, body, span: spanFrom(token(node, "Block"), name.span, body[body.length - 1]?.span, token(node, "RBrace")) };
   }
 
   trainDecl(node: CstNode): A.TrainDecl | null {
-    const model = this.name(rule(node, "anyName"));
-    if (!model) return null;
     const settings = rules(node, "setting").map((s) => this.setting(s)).filter(present);
-    return { type: "TrainDecl", model, settings, span: nodeSpan(node) };
+    this.reportSkipped(tokens(node, "TrainStray"), (found, first) => {
+      // A name that was skipped is a setting's key without a value (`batch` then `}`).
+      const index = this.indexOf.get(first.startOffset);
+      const after = index === undefined ? undefined : this.streamTokens[index + 1];
+      if (first.tokenType.name === "Identifier" && after) {
+        this.bag.report("E0105", tokenSpan(after), { args: { found: describeFound(after.image) }, hint: SETTING_NEEDS_VALUE });
+        return "keep-span";
+      }
+      this.bag.report("E0104", null, { args: { expected: STATEMENTS_EXPECTED.train, found } });
+      return undefined;
+    });
+    const model = identifier(token(node, "Identifier"));
+    if (!model) return null;
+    return { type: "TrainDecl", model, settings, span: spanFrom(token(node, "Train"), model.span, settings[settings.length - 1]?.span, token(node, "RBrace")) };
   }
 
   setting(node: CstNode): A.Setting | null {
-    const key = this.name(rule(node, "anyName"));
+    const key = identifier(token(node, "Identifier"));
     if (!key) return null;
-    const args = rules(node, "settingArg").map((a) => this.argumentOf(a, "thenExpr"));
+    const args = rules(node, "settingArg").map((a) => this.settingArg(a));
     if (args.length === 0 || !args.every(present)) return null;
-    return { type: "Setting", key, args: args as A.Argument[], span: nodeSpan(node) };
+    const last = args[args.length - 1]!;
+    return { type: "Setting", key, args, span: join(key.span, last.span) };
   }
 
-  argumentOf(node: CstNode, valueRule: "thenExpr" | "expression"): A.Argument | null {
-    const nameNode = rule(node, "anyName");
-    const name = nameNode ? this.name(nameNode) : null;
-    if (nameNode && !name) return null;
-    const valueNode = rule(node, valueRule);
-    const value = valueNode ? (valueRule === "thenExpr" ? this.thenExpr(valueNode) : this.expression(valueNode)) : null;
-    if (!value) return null;
-    return { type: "Argument", name, value, span: name ? join(name.span, value.span) : value.span };
+  private settingArg(node: CstNode): A.Argument | null {
+    const keyword = token(node, "Keyword");
+    const valueNode = rule(node, "thenExpr");
+    const value = keyword ? identifier(keyword) : valueNode ? thenExpr(valueNode) : null;
+    return argument(rule(node, "anyName"), value);
   }
-
-  expressionOf(node: CstNode): A.Expression | null {
-    const e = rule(node, "expression");
-    return e ? this.expression(e) : null;
-  }
-
-  thenExpr(node: CstNode): A.Expression | null {
-    const parts = rules(node, "expression").map((e) => this.expression(e));
-    if (parts.length === 0 || !parts.every(present)) return null;
-    if (parts.length === 1) return parts[0]!;
-    const all = parts as A.Expression[];
-    return { type: "ThenExpr", parts: all, span: join(all[0]!.span, all[all.length - 1]!.span) };
-  }
-
-  // a |> f |> g — left-associative.
-  expression(node: CstNode): A.Expression | null {
-    const operands = rules(node, "additive").map((a) => this.additive(a));
-    if (operands.length === 0 || !operands.every(present)) return null;
-    return (operands as A.Expression[]).reduce((left, right) => ({ type: "Pipe", left, right, span: join(left.span, right.span) }));
-  }
-
-  additive(node: CstNode): A.Expression | null {
-    return this.binaryChain(rules(node, "multiplicative").map((m) => this.multiplicative(m)), [...tokens(node, "Plus"), ...tokens(node, "Minus")]);
-  }
-
-  multiplicative(node: CstNode): A.Expression | null {
-    return this.binaryChain(rules(node, "unary").map((u) => this.unary(u)), [...tokens(node, "Star"), ...tokens(node, "Slash"), ...tokens(node, "At")]);
-  }
-
-  // Operands in order, with their operators (which chevrotain groups by token type) put back in
-  // source order; left-associative.
-  private binaryChain(operands: (A.Expression | null)[], operators: IToken[]): A.Expression | null {
-    if (operands.length === 0 || !operands.every(present)) return null;
-    if (operators.length !== operands.length - 1) return null;
-    const ops = [...operators].sort((a, b) => a.startOffset - b.startOffset);
-    let left = operands[0] as A.Expression;
-    ops.forEach((op, i) => {
-      const right = operands[i + 1] as A.Expression;
-      left = {
-        type: "BinaryExpr",
-        operator: op.image as A.BinaryExpr["operator"],
-        operatorSpan: tokenSpan(op),
-        left,
-        right,
-        span: join(left.span, right.span),
-      };
-    });
-    return left;
-  }
-
-  unary(node: CstNode): A.Expression | null {
-    const minus = token(node, "Minus");
-    if (minus) {
-      const inner = rule(node, "unary");
-      const argument = inner ? this.unary(inner) : null;
-      return argument ? { type: "UnaryExpr", operator: "-", argument, span: join(tokenSpan(minus), argument.span) } : null;
-    }
-    const postfix = rule(node, "postfix");
-    return postfix ? this.postfix(postfix) : null;
-  }
-
-  postfix(node: CstNode): A.Expression | null {
-    const primary = rule(node, "primary");
-    let object = primary ? this.primary(primary) : null;
-    for (const member of rules(node, "anyName")) {
-      const property = this.name(member);
-      if (!object || !property) return null;
-      object = { type: "MemberExpr", object, property, span: join(object.span, property.span) };
-    }
-    return object;
-  }
-
-  primary(node: CstNode): A.Expression | null {
-    const number = token(node, "NumberLiteral");
-    if (number) return this.number(number);
-    const string = token(node, "StringLiteral");
-    if (string) return { type: "StringLiteral", value: unescape(string.image), raw: string.image, span: tokenSpan(string) };
-    const list = rule(node, "list");
-    if (list) {
-      const elements = rules(list, "expression").map((e) => this.expression(e));
-      return elements.every(present) ? { type: "ListExpr", elements: elements as A.Expression[], span: nodeSpan(list) } : null;
-    }
-    const parenthesized = rule(node, "parenthesized");
-    if (parenthesized) return this.expressionOf(parenthesized);
-    const callOrName = rule(node, "callOrName");
-    return callOrName ? this.callOrName(callOrName) : null;
-  }
-
-  callOrName(node: CstNode): A.Expression | null {
-    const name = this.name(rule(node, "anyName"));
-    if (!name) return null;
-    if (!kids(node).LParen) return name;
-    const args = rules(node, "argument").map((a) => this.argumentOf(a, "expression"));
-    if (!args.every(present)) return null;
-    return { type: "Call", callee: name, args: args as A.Argument[], span: nodeSpan(node) };
-  }
-
-  number(t: IToken): A.NumberLiteral {
-    return { type: "NumberLiteral", value: Number(t.image), raw: t.image, isInteger: /^\d+$/.test(t.image), span: tokenSpan(t) };
-  }
-}
-
-// The text of a string literal: `\n`, `\t`, `\"` and `\\` are escapes; any other escaped
-// character stands for itself.
-function unescape(raw: string): string {
-  const escapes: Record<string, string> = { n: "\n", t: "\t" };
-  return raw.slice(1, -1).replace(/\\(.)/g, (_, c: string) => escapes[c] ?? c);
 }

@@ -23,7 +23,7 @@ epoch, then evaluates it on the test split. Options override the train block.
 
 Options:
   --backend cpu        where to train (the CPU runtime; the WebGPU backend comes next)
-  --train MODEL        which model's train block to run, when FILE has several
+  --train MODEL|N      which train block to run, by model name or number (1 = the first)
   --epochs N           number of epochs
   --batch N|full       batch size (1: per-sample SGD, full: full-batch gradient descent)
   --seed S             seed for initial weights, shuffling and dropout

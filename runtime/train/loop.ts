@@ -202,7 +202,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     });
     const every = config.checkpoint?.every ?? 1;
     if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) {
-      saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step));
+      saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
       lastSaved = options.savePath;
     }
     if (stoppedEarly) break;
@@ -213,7 +213,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     best.params.forEach((p, i) => trainer.params[i]!.set(p));
     best.state.forEach((s, i) => trainer.state[i]!.set(s));
     if (data.validation) lastValidation = trainer.evaluate(data.validation, 1024);
-    if (options.savePath) saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step));
+    if (options.savePath) saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
   }
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -260,6 +260,10 @@ export function layerGradNorms(graph: Graph, grads: Float32Array[]): { layer: st
   return norms;
 }
 
+function shapesOf(graph: Graph): Record<string, number[]> {
+  return Object.fromEntries([...graph.params.map((p) => [p.name, p.shape]), ...graph.state.map((s) => [s.name, s.shape])]);
+}
+
 function snapshot(input: LoopInput, optimizer: Optimizer | LbfgsOptimizer, schedule: Schedule, early: EarlyStopping | null, epoch: number, step: number): CheckpointContent {
   const { trainGraph, trainer, data, config } = input;
   return {
@@ -271,5 +275,5 @@ function snapshot(input: LoopInput, optimizer: Optimizer | LbfgsOptimizer, sched
     progress: { epoch, step },
     scheduleState: schedule.saveState(),
     earlyStoppingState: early ? early.saveState() : null,
-  } as CheckpointContent;
+  };
 }

@@ -9,4 +9,5 @@ export const SYNTAX_CODES: CodeTable = {
   E0105: { severity: "error", title: "expected-expression", message: "expected an expression but found {found}" },
   E0106: { severity: "error", title: "expected-declaration", message: "expected `model`, `block` or `train` but found {found}" },
   E0107: { severity: "error", title: "regularizer-not-a-call", message: "`regularize` takes a regularizer call such as `l2(1e-4)`" },
+  E0108: { severity: "error", title: "nested-too-deeply", message: "this is nested more than {limit} levels deep" },
 };
