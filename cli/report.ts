@@ -57,6 +57,11 @@ export function createReporter(options: { progress: boolean; log: (line: string)
         bar.stop();
         barEpoch = 0;
       }
+      // Long runs print about 20 rows: every k-th epoch, the last, and any that improved the
+      // early-stopping metric.
+      const every = Math.ceil(report.epochs / 20);
+      const shown = report.epoch % every === 0 || report.epoch === report.epochs || report.epoch === 1 || report.improved || report.gradNorms;
+      if (!shown) return;
       if (!headerPrinted) {
         options.log(row([...COLUMNS]));
         headerPrinted = true;
