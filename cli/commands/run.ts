@@ -8,6 +8,7 @@ import type { Standardizer } from "../../runtime/data/standardize.ts";
 import { DataError } from "../../runtime/data/errors.ts";
 import { NonFiniteLossError, runTraining } from "../../runtime/train/loop.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
+import { CheckpointError } from "../../runtime/train/safetensors.ts";
 import { loadModel } from "../load.ts";
 import { integerOption, oneFile, parseOptions } from "../options.ts";
 import { createReporter, passJson, summaryLines } from "../report.ts";
@@ -77,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     reporter.finish();
     if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
+    if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
     throw error;
   }
   reporter.finish();

@@ -5,6 +5,8 @@
 // state of the optimizer's scalars, the schedule and early stopping, so `--resume` continues the
 // same run.
 
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { ParamInfo, StateInfo } from "../../compiler/ir/graph.ts";
 import type { Standardizer } from "../data/standardize.ts";
 import { CheckpointError, readSafetensors, type Tensor, writeSafetensors } from "./safetensors.ts";
@@ -49,6 +51,8 @@ export function saveCheckpoint(path: string, content: CheckpointContent, shapes:
   if (content.optimizer) metadata.optimizer = JSON.stringify({ kind: content.optimizer.kind, scalars: content.optimizer.scalars });
   if (content.scheduleState) metadata.schedule = JSON.stringify(content.scheduleState);
   if (content.earlyStoppingState) metadata.early_stopping = JSON.stringify(content.earlyStoppingState);
+  // The checkpoint's folder (e.g. `runs/`) is created on first use.
+  mkdirSync(dirname(path), { recursive: true });
   writeSafetensors(path, tensors, metadata);
 }
 
