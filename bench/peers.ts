@@ -2,6 +2,7 @@
 // (784 → 256 → 256 → 10 MLP, batch 128, Adam) that we compare. Each row runs in its own process
 // (see run.ts), so its memory is its own. Adding a row is adding one entry here.
 
+import { timeNncCpuStep } from "./nnc.ts";
 import { timeTfjsStep } from "./tfjs.ts";
 
 // peer-child.ts prints a row's result after this marker; run.ts looks for it.
@@ -12,6 +13,7 @@ export interface PeerResult {
   rssGrowthBytes: number; // resident memory growth from before the model was built to the peak while stepping
   peakRssBytes?: number; // the row's process's peak resident memory (filled in by peer-child.ts)
   note?: string; // anything a reader should know, e.g. the backend actually used
+  plannedBytes?: number; // nnc only: the training program's planned buffer bytes (activations, gradients)
 }
 
 export interface Peer {
@@ -24,8 +26,7 @@ export interface Peer {
 export const BASELINE = "nnc cpu";
 
 export const PEERS: Peer[] = [
-  // ── nnc's rows go here (the lead wires the CPU runtime's step time), e.g.
-  // { name: "nnc cpu", run: (o) => timeNncStep("cpu", o) },
+  { name: "nnc cpu", run: async (o) => nncCpu(o) },
   { name: "tfjs cpu", run: (o) => tfjs("cpu", o) },
   { name: "tfjs wasm", run: (o) => tfjs("wasm", o) },
 ];
@@ -33,4 +34,14 @@ export const PEERS: Peer[] = [
 async function tfjs(backend: "cpu" | "wasm", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeTfjsStep(backend, options);
   return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}, loss ${timing.finalLoss.toFixed(3)}` };
+}
+
+function nncCpu(options: { steps: number; warmup: number }): PeerResult {
+  const timing = timeNncCpuStep(options);
+  return {
+    msPerStep: timing.msPerStep,
+    rssGrowthBytes: timing.rssGrowthBytes,
+    plannedBytes: timing.plannedBytes,
+    note: `nnc CpuTrainer + Adam, loss ${timing.finalLoss.toFixed(3)}, planned buffers ${(timing.plannedBytes / 2 ** 20).toFixed(2)} MiB + weights ${(timing.paramBytes / 2 ** 20).toFixed(2)} MiB`,
+  };
 }

@@ -9,11 +9,11 @@
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+// The union package registers every op's gradient (tfjs-core alone registers none) and the CPU
+// backend; the WebAssembly backend is a package of its own.
+import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../runtime/rng.ts";
-import { registerTfjsGradients } from "./tfjs-gradients.ts";
 
 export type TfjsBackend = "cpu" | "wasm";
 
@@ -113,7 +113,6 @@ export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOpti
 // The WebAssembly backend fetches its .wasm files at start-up; pointing it at the package's own
 // folder (a file path, which it reads with fs in Node) keeps the benchmark offline.
 async function useBackend(backend: TfjsBackend): Promise<void> {
-  registerTfjsGradients();
   if (backend === "wasm") {
     const require = createRequire(import.meta.url);
     setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));

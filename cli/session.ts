@@ -4,7 +4,7 @@
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
-import { type CheckpointContent, checkCompatible, loadCheckpoint } from "../runtime/train/checkpoint.ts";
+import { type CheckpointContent, checkCompatible, checkResumable, loadCheckpoint } from "../runtime/train/checkpoint.ts";
 import { CheckpointError } from "../runtime/train/safetensors.ts";
 import { CpuTrainer, type Trainer } from "../runtime/train/cpu-trainer.ts";
 import { initializeParams, initializeState } from "../runtime/train/init.ts";
@@ -58,6 +58,8 @@ export function startingPoint(command: string, graph: Graph, config: TrainConfig
   const path = from.resume ?? from.init;
   if (!path) return { params, state, resumed: null, checkpoint: null };
   const content = readCheckpoint(command, path, graph);
+  const notResumable = from.resume ? checkResumable(content, config.optimizer.kind) : [];
+  if (notResumable.length) throw new UserError(`nnc ${command}: cannot resume from ${path}: ${notResumable.join("; ")}`);
   graph.params.forEach((p, i) => params[i]!.set(content.params[p.name]!));
   graph.state.forEach((s, i) => {
     const saved = content.state[s.name];

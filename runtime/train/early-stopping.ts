@@ -1,22 +1,33 @@
 // Early stopping: watch a metric after every epoch; an epoch improves when the metric beats the
-// best so far by more than min_delta in the mode's direction; stop after `patience` epochs without
-// improvement. The loop keeps a copy of the best weights and restores them when restore is "best".
+// best so far by more than min_delta in the mode's direction (Keras's EarlyStopping rule); stop
+// once `patience` epochs in a row have not improved. With restore "best" the loop keeps a copy of
+// the weights of every improving epoch (the verdict's `keepBest`) and puts the last copy back at
+// the end; with "last" the run ends with the weights it has.
 
 import type { EarlyStoppingConfig } from "../../compiler/ir/config.ts";
 
+export interface EarlyStoppingVerdict {
+  improved: boolean; // this epoch is the best so far
+  keepBest: boolean; // copy the weights now: improved, with restore "best"
+  stop: boolean; // patience is used up: end the run after this epoch
+}
+
 export class EarlyStopping {
-  best: number;
-  bestEpoch = 0;
-  private waited = 0;
+  best: number; // the best value of the metric so far (±Infinity before the first epoch)
+  bestEpoch = 0; // 1-based; 0 before any epoch improved
+  private waited = 0; // epochs since the last improvement
 
   constructor(private readonly config: EarlyStoppingConfig) {
     this.best = config.mode === "min" ? Infinity : -Infinity;
   }
 
-  update(epoch: number, metrics: Record<string, number>): { improved: boolean; stop: boolean } {
+  // Reads the epoch's metrics (e.g. {val_loss: 0.3}). A NaN metric never improves. An epoch whose
+  // metrics lack the watched one (the analyzer makes that impossible) counts for nothing.
+  update(epoch: number, metrics: Record<string, number>): EarlyStoppingVerdict {
     const value = metrics[this.config.metric];
-    if (value === undefined) return { improved: false, stop: false };
-    const improved = this.config.mode === "min" ? value < this.best - this.config.min_delta : value > this.best + this.config.min_delta;
+    if (value === undefined) return { improved: false, keepBest: false, stop: false };
+    const { mode, min_delta: minDelta } = this.config;
+    const improved = mode === "min" ? value < this.best - minDelta : value > this.best + minDelta;
     if (improved) {
       this.best = value;
       this.bestEpoch = epoch;
@@ -24,7 +35,8 @@ export class EarlyStopping {
     } else {
       this.waited++;
     }
-    return { improved, stop: this.waited >= this.config.patience };
+    // An improving epoch never stops the run, even with patience 0 (as in Keras).
+    return { improved, keepBest: improved && this.config.restore === "best", stop: !improved && this.waited >= this.config.patience };
   }
 
   saveState(): Record<string, number> {

@@ -275,5 +275,6 @@ function snapshot(input: LoopInput, optimizer: Optimizer | LbfgsOptimizer, sched
     progress: { epoch, step },
     scheduleState: schedule.saveState(),
     earlyStoppingState: early ? early.saveState() : null,
+    seed: config.seed,
   };
 }

@@ -1,10 +1,15 @@
 // The safetensors format, which PyTorch (safetensors.torch) and others read and write: an 8-byte
-// little-endian header length N, N bytes of JSON naming each tensor's dtype, shape and byte range
-// (plus a "__metadata__" map of strings), then the raw little-endian data. nnc writes F32 and
-// reads F32, F64, F16, BF16, I64 and I32 (converted to Float32Array). Writes are atomic: a temp
-// file in the same folder, fsync, then rename, so a failure never leaves a half-written file.
+// little-endian header length N, N bytes of UTF-8 JSON naming each tensor's dtype, shape and byte
+// range in the data (`data_offsets`, relative to the end of the header) plus an optional
+// "__metadata__" map of strings, then the raw little-endian data, tensor after tensor with no gaps.
+// nnc writes F32 and reads F32, F64, F16, BF16, I64 and I32 (converted to Float32Array).
+//
+// The header is padded with spaces (which the format allows) so the data starts 8-byte aligned.
+// Writes are atomic: a temp file in the same folder, fsync, then rename, so a failed or
+// interrupted write never leaves a half-written file in place of a good one.
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { endianness } from "node:os";
 import { basename, dirname, join } from "node:path";
 
 export interface Tensor {
@@ -12,30 +17,49 @@ export interface Tensor {
   data: Float32Array;
 }
 
+export interface SafetensorsFile {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+// A checkpoint or weights file that cannot be read or written. The message names the file and
+// says what is wrong with it, so the CLI can print it as it is.
 export class CheckpointError extends Error {
   constructor(
     readonly file: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${file}: ${problem}`);
     this.name = "CheckpointError";
   }
 }
 
-const BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
+// The dtypes nnc reads, with their sizes in bytes.
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
+
+// The reference implementation refuses headers above 100 MB; so do we, which also catches files
+// that are not safetensors at all (their first 8 bytes read as a huge length).
+const MAX_HEADER_BYTES = 100_000_000;
+
+// On a little-endian machine (every machine Node runs on in practice) Float32Array's bytes are
+// already in the file's order, so tensors are copied as bytes rather than value by value.
+const LITTLE_ENDIAN = endianness() === "LE";
 
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let offset = 0;
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const names = Object.keys(tensors);
+  let offset = 0;
   for (const name of names) {
     const { shape, data } = tensors[name]!;
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== data.length) {
+      throw new Error(`internal error: tensor \`${name}\` has shape [${shape.join(", ")}] but ${data.length} values`);
+    }
     header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + data.length * 4] };
     offset += data.length * 4;
   }
   let json = JSON.stringify(header);
-  // Pad with spaces so the data starts 8-byte aligned, as the format allows.
   json += " ".repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const headerBytes = Buffer.from(json, "utf8");
   const out = new Uint8Array(8 + headerBytes.length + offset);
@@ -45,77 +69,138 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   let at = 8 + headerBytes.length;
   for (const name of names) {
     const { data } = tensors[name]!;
-    for (let i = 0; i < data.length; i++, at += 4) view.setFloat32(at, data[i]!, true);
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    else for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
+    at += data.byteLength;
   }
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new CheckpointError(file, "not a safetensors file (shorter than its 8-byte header length)");
+export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
+  const fail = (problem: string): never => {
+    throw new CheckpointError(file, problem);
+  };
+  if (bytes.length < 8) fail(`not a safetensors file: it is ${bytes.length} bytes long, too short to hold the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerSize = Number(view.getBigUint64(0, true));
-  if (headerSize > bytes.length - 8 || headerSize > 100_000_000) {
-    throw new CheckpointError(file, `not a safetensors file (its header claims ${headerSize} bytes, the file has ${bytes.length})`);
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_BYTES)) fail(`not a safetensors file: its first 8 bytes give a header length of ${declared} bytes`);
+  const headerSize = Number(declared);
+  if (headerSize > bytes.length - 8) {
+    fail(`truncated, or not a safetensors file: its header should be ${headerSize} bytes long but only ${bytes.length - 8} bytes follow the length`);
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerSize).toString("utf8");
+  if (!text.startsWith("{")) fail("not a safetensors file: its header does not start with `{`");
+  let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerSize)).toString("utf8"));
-  } catch {
-    throw new CheckpointError(file, "not a safetensors file (its header is not JSON)");
+    header = JSON.parse(text);
+  } catch (error) {
+    fail(`bad header JSON: ${(error as Error).message}`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) throw new CheckpointError(file, "the header is not a JSON object");
+  if (typeof header !== "object" || header === null || Array.isArray(header)) fail("bad header: it is not a JSON object");
+
   const dataStart = 8 + headerSize;
   const dataLength = bytes.length - dataStart;
   const tensors: Record<string, Tensor> = {};
+  const ranges: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      metadata = entry as Record<string, string>;
+      metadata = readMetadata(entry, fail);
       continue;
     }
-    const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const size = BYTES[dtype];
-    if (!size) throw new CheckpointError(file, `tensor \`${name}\` has the unsupported dtype ${dtype}`);
-    if (!Array.isArray(shape) || !Array.isArray(data_offsets) || data_offsets.length !== 2) throw new CheckpointError(file, `tensor \`${name}\` has a malformed header entry`);
-    const [begin, end] = data_offsets;
-    if (!(begin >= 0 && end >= begin && end <= dataLength)) {
-      throw new CheckpointError(file, `tensor \`${name}\` lies outside the file (bytes ${begin}–${end} of ${dataLength}); the file may be truncated`);
+    const { dtype, shape, begin, end } = readEntry(name, entry, fail);
+    const size = DTYPE_BYTES[dtype];
+    if (size === undefined) fail(`tensor \`${name}\` has the unsupported dtype ${dtype} (nnc reads ${Object.keys(DTYPE_BYTES).join(", ")})`);
+    if (end > dataLength) {
+      fail(`tensor \`${name}\` lies at bytes ${begin}–${end} of the data, but the file holds only ${dataLength} bytes of data: the file is truncated`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count * size !== end - begin) throw new CheckpointError(file, `tensor \`${name}\` has shape [${shape.join(", ")}] but ${end - begin} bytes of ${dtype}`);
-    tensors[name] = { shape, data: convert(view, dataStart + begin, count, dtype) };
+    if (count * size! !== end - begin) {
+      fail(`tensor \`${name}\` has shape [${shape.join(", ")}] of ${dtype} (${count * size!} bytes) but its data_offsets cover ${end - begin} bytes`);
+    }
+    tensors[name] = { shape, data: toFloat32(bytes, dataStart + begin, count, dtype) };
+    ranges.push({ name, begin, end });
   }
+  checkOverlaps(ranges, fail);
   return { tensors, metadata };
 }
 
-function convert(view: DataView, at: number, count: number, dtype: string): Float32Array {
+// Two tensors must not share bytes: a file whose entries overlap was written wrongly (or crafted),
+// and reading it would silently give two tensors the same values. Empty tensors take no bytes, so
+// they may sit anywhere. Gaps between tensors, which the reference implementation also refuses,
+// are let through: they lose nothing.
+function checkOverlaps(ranges: { name: string; begin: number; end: number }[], fail: (problem: string) => never): void {
+  const sorted = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const [before, after] = [sorted[i - 1]!, sorted[i]!];
+    if (after.begin < before.end) {
+      fail(`tensors \`${before.name}\` (bytes ${before.begin}–${before.end}) and \`${after.name}\` (bytes ${after.begin}–${after.end}) overlap in the data`);
+    }
+  }
+}
+
+function readMetadata(entry: unknown, fail: (problem: string) => never): Record<string, string> {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) fail("bad header: `__metadata__` is not a JSON object");
+  for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+    if (typeof value !== "string") fail(`bad header: \`__metadata__.${key}\` is not a string`);
+  }
+  return entry as Record<string, string>;
+}
+
+function readEntry(name: string, entry: unknown, fail: (problem: string) => never): { dtype: string; shape: number[]; begin: number; end: number } {
+  const count = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+  if (typeof e !== "object" || e === null) fail(`bad header: the entry of tensor \`${name}\` is not a JSON object`);
+  if (typeof e!.dtype !== "string") fail(`bad header: tensor \`${name}\` has no dtype`);
+  if (!Array.isArray(e!.shape) || !e!.shape.every(count)) fail(`bad header: tensor \`${name}\` has no valid shape (a list of sizes)`);
+  const offsets = e!.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(count) || offsets[0] > offsets[1]) {
+    fail(`bad header: tensor \`${name}\` has no valid data_offsets (two increasing byte offsets)`);
+  }
+  return { dtype: e!.dtype as string, shape: e!.shape as number[], begin: (offsets as number[])[0]!, end: (offsets as number[])[1]! };
+}
+
+function toFloat32(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {
+  if (dtype === "F32" && LITTLE_ENDIAN) {
+    // Copy into a fresh, 4-byte-aligned buffer whatever the tensor's offset in the file. Not with
+    // `bytes.slice`: on a Buffer (what readFileSync returns) slice is a view of the whole file.
+    const copy = new Uint8Array(4 * count);
+    copy.set(bytes.subarray(at, at + 4 * count));
+    return new Float32Array(copy.buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, count * DTYPE_BYTES[dtype]!);
   const out = new Float32Array(count);
+  const bits = new Uint32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
       case "F32":
-        out[i] = view.getFloat32(at + 4 * i, true);
+        out[i] = view.getFloat32(4 * i, true);
         break;
       case "F64":
-        out[i] = view.getFloat64(at + 8 * i, true);
+        out[i] = view.getFloat64(8 * i, true);
         break;
       case "I64":
-        out[i] = Number(view.getBigInt64(at + 8 * i, true));
+        out[i] = Number(view.getBigInt64(8 * i, true));
         break;
       case "I32":
-        out[i] = view.getInt32(at + 4 * i, true);
+        out[i] = view.getInt32(4 * i, true);
         break;
       case "F16":
-        out[i] = halfToFloat(view.getUint16(at + 2 * i, true));
+        out[i] = halfToFloat(view.getUint16(2 * i, true));
         break;
       case "BF16":
-        out[i] = new Float32Array(new Uint32Array([view.getUint16(at + 2 * i, true) << 16]).buffer)[0]!;
+        // bfloat16 is the top half of a float32.
+        bits[0] = view.getUint16(2 * i, true) << 16;
+        out[i] = asFloat[0]!;
         break;
     }
   }
   return out;
 }
 
-function halfToFloat(h: number): number {
+// IEEE 754 binary16 to a number (subnormals, infinities and NaN included).
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exponent = (h >> 10) & 0x1f;
   const fraction = h & 0x3ff;
@@ -128,30 +213,57 @@ export function writeSafetensors(path: string, tensors: Record<string, Tensor>, 
   writeAtomically(path, encodeSafetensors(tensors, metadata));
 }
 
-export function readSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string): SafetensorsFile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === "ENOENT" ? "no such file" : (error as Error).message);
+    throw new CheckpointError(path, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : `cannot read: ${(error as Error).message}`);
   }
   return decodeSafetensors(bytes, path);
 }
 
+// Writes `bytes` to a temp file beside `path`, flushes it to disk, and renames it over `path`
+// (atomic on POSIX file systems), so readers see either the old file or the whole new one. On any
+// failure the temp file is removed and `path` is left as it was.
 export function writeAtomically(path: string, bytes: Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${process.pid}.tmp`);
   try {
     const fd = openSync(temp, "w");
     try {
-      writeSync(fd, bytes);
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
+    // The cleanup must not hide the error that matters (it fails when the temp path is a folder).
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Nothing of ours to remove.
+    }
     throw new CheckpointError(path, `cannot write: ${(error as Error).message}`);
+  }
+  syncFolder(folder);
+}
+
+// Flushes the folder's entry for the renamed file too, so the rename survives a power loss. Not
+// every platform can open a folder for this (Windows cannot); the file itself is already safe
+// there, so a failure here is ignored.
+function syncFolder(folder: string): void {
+  try {
+    const fd = openSync(folder, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Best effort only; see above.
   }
 }

@@ -142,3 +142,17 @@ describe("nnc eval and nnc predict", () => {
     expect(readFileSync(inputs, "utf8")).toBe("5.1,3.5,1.4\n");
   });
 });
+
+describe("nnc run --resume", () => {
+  it("refuses to resume from weights without optimizer state, with a hint", () => {
+    const checkpoint = join(scratch, "iris-weights.safetensors");
+    expect(nnc("run", "examples/softmax_regression.nn", "--epochs", "2", "--save", checkpoint).code).toBe(0);
+    // The same weights resumed by a run with another optimizer.
+    const file = join(scratch, "iris-adam.nn");
+    writeFileSync(file, readFileSync("examples/softmax_regression.nn", "utf8").replace(/optimizer\s+[^\n]+/, "optimizer adam(lr: 1e-2)"));
+    const { code, stderr } = nnc("run", file, "--resume", checkpoint);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot resume .* the run uses `adam`/);
+    expectNoStackTrace(stderr);
+  });
+});

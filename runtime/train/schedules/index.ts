@@ -8,7 +8,8 @@ import type { ScheduleConfig, ScheduleUnit } from "../../../compiler/ir/config.t
 import { Plateau } from "./plateau.ts";
 
 export interface Schedule {
-  readonly lr: number;
+  readonly lr: number; // the learning rate for the next optimizer step
+  readonly every: ScheduleUnit; // the unit it advances in
   onStep(): void;
   onEpoch(metrics: Record<string, number>): void;
   saveState(): Record<string, number>;
@@ -25,6 +26,7 @@ type ClosedForm = (t: number) => number;
 
 export function createSchedule(config: ScheduleConfig, run: RunLength): Schedule {
   if (config.kind === "plateau") return new Plateau(config, run.baseLr);
+  // The length of the whole run in the schedule's unit, for lengths left as "the rest of the run".
   const length = config.every === "step" ? run.stepsPerEpoch * run.epochs : run.epochs;
   return new ClosedFormSchedule(config.every, closedForm(config, run.baseLr, length));
 }
@@ -32,17 +34,17 @@ export function createSchedule(config: ScheduleConfig, run: RunLength): Schedule
 class ClosedFormSchedule implements Schedule {
   private t = 0;
   constructor(
-    private readonly unit: ScheduleUnit,
+    readonly every: ScheduleUnit,
     private readonly form: ClosedForm,
   ) {}
   get lr(): number {
     return this.form(this.t);
   }
   onStep(): void {
-    if (this.unit === "step") this.t++;
+    if (this.every === "step") this.t++;
   }
   onEpoch(): void {
-    if (this.unit === "epoch") this.t++;
+    if (this.every === "epoch") this.t++;
   }
   saveState(): Record<string, number> {
     return { t: this.t };
@@ -98,6 +100,8 @@ export function closedForm(config: ScheduleConfig, lr0: number, length: number):
   }
 }
 
+// CyclicLR. PyTorch also cycles the optimizer's momentum by default (cycle_momentum); nnc keeps
+// the momentum fixed, as PyTorch does with cycle_momentum=False.
 function cyclic(config: Extract<ScheduleConfig, { kind: "cyclic" }>): ClosedForm {
   const total = config.step_size_up + config.step_size_down;
   const ratio = config.step_size_up / total;
@@ -111,6 +115,8 @@ function cyclic(config: Extract<ScheduleConfig, { kind: "cyclic" }>): ClosedForm
   };
 }
 
+// OneCycleLR, phase by phase as PyTorch computes it; like cyclic, it leaves momentum alone
+// (PyTorch's cycle_momentum=False). Past total_steps PyTorch raises; here the rate stays at the end.
 function oneCycle(config: Extract<ScheduleConfig, { kind: "onecycle" }>, total: number): ClosedForm {
   const initial = config.max_lr / config.div_factor;
   const minimum = initial / config.final_div_factor;

@@ -9,6 +9,7 @@ type PlateauConfig = Extract<ScheduleConfig, { kind: "plateau" }>;
 
 export class Plateau implements Schedule {
   lr: number;
+  readonly every = "epoch";
   private best: number;
   private bad = 0;
   private cooldownLeft = 0;
