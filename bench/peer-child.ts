@@ -10,3 +10,6 @@ const result = await peer.run({ steps: Number(steps), warmup: Number(warmup) });
 // maxRSS covers the whole process (Node, tsx and the row's library too), the same for every row.
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify({ ...result, peakRssBytes })}\n`);
+// Exit explicitly: Dawn (the WebGPU row) keeps Node alive while its device exists. Writes to a pipe
+// are synchronous on Linux, so the line above is out before the process ends.
+process.exit(0);

@@ -29,11 +29,16 @@ export const PEERS: Peer[] = [
   { name: "nnc cpu", run: async (o) => nncCpu(o) },
   { name: "tfjs cpu", run: (o) => tfjs("cpu", o) },
   { name: "tfjs wasm", run: (o) => tfjs("wasm", o) },
+  // TensorFlow.js's WebGPU backend on the `webgpu` package (Dawn); without a GPU, Dawn's adapter
+  // is Mesa's lavapipe, a software rasterizer on the same CPU cores, so this row says more about
+  // lavapipe than about WebGPU. Its first steps compile the shaders (seconds on lavapipe), which
+  // the warm-up absorbs.
+  { name: "tfjs webgpu", run: (o) => tfjs("webgpu", o) },
 ];
 
-async function tfjs(backend: "cpu" | "wasm", options: { steps: number; warmup: number }): Promise<PeerResult> {
+async function tfjs(backend: "cpu" | "wasm" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeTfjsStep(backend, options);
-  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}, loss ${timing.finalLoss.toFixed(3)}` };
+  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}, loss ${timing.finalLoss.toFixed(3)}` };
 }
 
 function nncCpu(options: { steps: number; warmup: number }): PeerResult {

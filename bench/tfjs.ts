@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../runtime/rng.ts";
 
-export type TfjsBackend = "cpu" | "wasm";
+export type TfjsBackend = "cpu" | "wasm" | "webgpu";
 
 export interface StepTimingOptions {
   batch?: number; // 128, as mnist_mlp.nn
@@ -26,6 +26,7 @@ export interface StepTimingOptions {
 
 export interface StepTiming {
   backend: string; // what TensorFlow.js reports it runs on, e.g. "wasm"
+  adapter?: string; // webgpu: the adapter Dawn found, e.g. "llvmpipe (LLVM 15.0.7, 256 bits)"
   msPerStep: number; // median
   msMin: number;
   msMax: number;
@@ -76,26 +77,29 @@ export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOpti
     }
     return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar;
   };
-  const step = (): number => {
+  // WebGPU runs asynchronously: the step ends when the loss has been read back, which waits for
+  // every dispatch of the step (one float, as for the synchronous backends).
+  const step = async (): Promise<number> => {
     const cost = optimizer.minimize(loss, true, params)!;
-    const value = cost.dataSync()[0]!;
+    const value = backend === "webgpu" ? (await cost.data())[0]! : cost.dataSync()[0]!;
     cost.dispose();
     return value;
   };
 
-  for (let i = 0; i < warmup; i++) step();
+  for (let i = 0; i < warmup; i++) await step();
   const settled = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
   const times: number[] = [];
   let finalLoss = NaN;
   for (let i = 0; i < steps; i++) {
     const start = performance.now();
-    finalLoss = step();
+    finalLoss = await step();
     times.push(performance.now() - start);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
   const result: StepTiming = {
     backend: tf.getBackend(),
+    ...(adapter ? { adapter } : {}),
     msPerStep: median(times),
     msMin: Math.min(...times),
     msMax: Math.max(...times),
@@ -110,9 +114,25 @@ export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOpti
   return result;
 }
 
+// Holds the `webgpu` package's GPU object for the process's life: if it were garbage-collected while
+// its adapter or device lives, the process would abort (see SPEC.md, WebGPU in Node).
+let dawn: GPU | null = null;
+let adapter: string | null = null;
+
 // The WebAssembly backend fetches its .wasm files at start-up; pointing it at the package's own
-// folder (a file path, which it reads with fs in Node) keeps the benchmark offline.
+// folder (a file path, which it reads with fs in Node) keeps the benchmark offline. The WebGPU
+// backend needs `navigator.gpu`, which the `webgpu` package (Dawn) provides in Node; on a machine
+// without a GPU its adapter is Mesa's lavapipe (software Vulkan on the CPU).
 async function useBackend(backend: TfjsBackend): Promise<void> {
+  if (backend === "webgpu") {
+    const { create, globals } = await import("webgpu");
+    Object.assign(globalThis, globals);
+    dawn = create([]);
+    const info = (await dawn.requestAdapter())?.info;
+    adapter = info ? info.description || info.device || info.vendor : "no adapter";
+    Object.defineProperty(globalThis, "navigator", { value: { gpu: dawn }, configurable: true, writable: true });
+    await import("@tensorflow/tfjs-backend-webgpu");
+  }
   if (backend === "wasm") {
     const require = createRequire(import.meta.url);
     setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));

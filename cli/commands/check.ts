@@ -2,13 +2,13 @@
 // prints every diagnostic and exits 1; otherwise it prints each model's summary (warnings, if any,
 // go to stderr first) and exits 0.
 
-import { readFileSync } from "node:fs";
 import { checkSource, hasErrors } from "../../compiler/index.ts";
 import { diagnosticsToJson, formatDiagnostics } from "../../compiler/diagnostics/print.ts";
 import { formatSummary, summarizeModel } from "../../compiler/analyze/summary.ts";
 import { lowerModel } from "../../compiler/ir/lower.ts";
 import { printGraph } from "../../compiler/ir/print.ts";
 import { UserError } from "../user-error.ts";
+import { readSource } from "../load.ts";
 
 export const summary = "parse and shape-check a .nn file, print a model summary";
 
@@ -47,19 +47,10 @@ function parseArgs(argv: string[]): Options {
   return { file, json, dumpIr };
 }
 
-function readSource(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
-    throw new UserError(`nnc check: cannot read \`${file}\`: ${reason}`);
-  }
-}
 
 export async function run(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
-  const text = readSource(options.file);
+  const text = readSource("check", options.file);
   const result = checkSource(text, options.file);
   const sources = new Map([[options.file, text]]);
   const failed = hasErrors(result.diagnostics);

@@ -2,12 +2,13 @@
 // A file with syntax errors is reported with its diagnostics and left untouched: the parser's
 // recovery may have dropped text, and formatting what is left would delete the user's work.
 
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import { formatDiagnostics } from "../../compiler/diagnostics/print.ts";
 import { formatNn } from "../../format/plugin.ts";
 import { UserError } from "../user-error.ts";
+import { readSource } from "../load.ts";
 
 export const summary = "format .nn files";
 
@@ -46,15 +47,6 @@ function parseArgs(argv: string[]): Options {
   return { files, mode };
 }
 
-function readSource(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
-    throw new UserError(`nnc fmt: cannot read \`${file}\`: ${reason}`);
-  }
-}
 
 // Replaces the file in one step: the new text goes to a temporary file in the same folder (so the
 // rename stays on one file system), which then takes the old file's place. An interrupted run
@@ -74,7 +66,7 @@ function writeAtomically(file: string, text: string): void {
 export async function run(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
   // Every file is read before any is written, so a missing file changes nothing.
-  const sources = options.files.map((file) => ({ file, text: readSource(file) }));
+  const sources = options.files.map((file) => ({ file, text: readSource("fmt", file) }));
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   let failed = false;
   for (const { file, text } of sources) {

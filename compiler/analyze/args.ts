@@ -139,7 +139,8 @@ export function numberValue(expression: Expression): number | null {
   return null;
 }
 
-function describeExpression(expression: Expression): string {
+// How an expression reads in a message ("the number 3", "`fll`", "a list").
+export function describeValue(expression: Expression): string {
   switch (expression.type) {
     case "NumberLiteral":
       return `the number ${expression.raw}`;
@@ -151,6 +152,8 @@ function describeExpression(expression: Expression): string {
       return "a list";
     case "Call":
       return `a call to \`${expression.callee.name}\``;
+    case "UnaryExpr":
+      return expression.argument.type === "NumberLiteral" ? `the number -${expression.argument.raw}` : "an expression";
     default:
       return "an expression";
   }
@@ -181,7 +184,7 @@ function convert(spec: ParamSpec, expression: Expression, bag: DiagnosticBag): B
     const suggestion =
       spec.type.kind === "enum" && expression.type === "Identifier" ? closest(expression.name, spec.type.values) : null;
     bag.report("E0405", expression.span, {
-      args: { name: spec.name, expected: describeType(spec.type), got: describeExpression(expression) },
+      args: { name: spec.name, expected: describeType(spec.type), got: describeValue(expression) },
       hint: suggestion ? `did you mean \`${suggestion}\`?` : null,
     });
     return undefined;

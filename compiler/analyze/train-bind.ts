@@ -5,6 +5,7 @@
 import type { Argument, Expression, Span } from "../../grammar/ast.ts";
 import { closest, type DiagnosticBag } from "../diagnostics/registry.ts";
 import { bindArguments, type BoundArgs, type Signature } from "./args.ts";
+export { describeValue } from "./args.ts";
 
 // A signature whose arguments may also be written under other names (usually PyTorch's:
 // `eta_min` for cosine's `to`). An alias and its argument given together are reported as the
@@ -83,22 +84,3 @@ export function findThen(expression: Expression): Expression[] {
   }
 }
 
-// How an expression reads in a message ("the number 3", "`fll`", "a list").
-export function describeValue(expression: Expression): string {
-  switch (expression.type) {
-    case "NumberLiteral":
-      return `the number ${expression.raw}`;
-    case "StringLiteral":
-      return `the string ${expression.raw}`;
-    case "Identifier":
-      return `\`${expression.name}\``;
-    case "ListExpr":
-      return "a list";
-    case "Call":
-      return `a call to \`${expression.callee.name}\``;
-    case "UnaryExpr":
-      return expression.argument.type === "NumberLiteral" ? `the number -${expression.argument.raw}` : "an expression";
-    default:
-      return "an expression";
-  }
-}
