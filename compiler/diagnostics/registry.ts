@@ -12,7 +12,6 @@ import { SYNTAX_CODES } from "./codes/syntax.ts";
 import { MODEL_CODES } from "./codes/model.ts";
 import { TRAIN_CODES } from "./codes/train.ts";
 import { DATA_CODES } from "./codes/data.ts";
-import { RUNTIME_CODES } from "./codes/runtime.ts";
 import { ARGUMENT_CODES } from "./codes/arguments.ts";
 
 export interface CodeDefinition {
@@ -28,7 +27,6 @@ export const CODES: CodeTable = {
   ...MODEL_CODES,
   ...TRAIN_CODES,
   ...DATA_CODES,
-  ...RUNTIME_CODES,
   ...ARGUMENT_CODES,
 };
 

@@ -135,7 +135,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     let lbfgsEpoch: EpochReport["lbfgs"] = null;
     const lr = schedule.lr;
     if (optimizer instanceof LbfgsOptimizer) {
-      const { features, targets, n } = { features: data.train.features, targets: data.train.targets, n: data.train.n };
+      const { features, targets, n } = data.train;
       const result = optimizer.step(trainer.params, () => {
         const pass = trainer.forwardBackward(features, targets, n, stepSeed(config.seed, step), false);
         guard(pass.loss);
@@ -179,7 +179,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     if (early) {
       const verdict = early.update(epoch, epochMetrics);
       improved = verdict.improved;
-      if (verdict.improved && config.early_stopping!.restore === "best") {
+      if (verdict.keepBest) {
         best = { params: trainer.params.map((p) => p.slice()), state: trainer.state.map((s) => s.slice()), epoch };
       }
       stoppedEarly = verdict.stop;
@@ -195,7 +195,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
       train,
       validation,
       seconds,
-      samplesPerSecond: (lbfgs ? data.train.n : data.train.n) / Math.max(seconds, 1e-9),
+      samplesPerSecond: data.train.n / Math.max(seconds, 1e-9),
       improved,
       gradNorms,
       lbfgs: lbfgsEpoch,

@@ -1,15 +1,11 @@
 // Every registered diagnostic code (all areas: syntax, names, shapes, arguments, losses, training,
-// data, run time) must appear in at least one golden case's expected.txt, and in docs/ERRORS.md.
+// data) must appear in at least one golden case's expected.txt, and in docs/ERRORS.md.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODES } from "../../compiler/diagnostics/registry.ts";
 import { CASES_DIR, codesIn, goldenCases } from "./cases.ts";
-
-// Run-time errors (E08xx) happen while training, not while checking a file, so no `nnc check`
-// case can show them; their tests live with the runtime.
-const RUNTIME_ONLY = (code: string) => /^E08\d\d$/.test(code);
 
 describe("diagnostic coverage", () => {
   it("every code has a golden case", () => {
@@ -21,7 +17,7 @@ describe("diagnostic coverage", () => {
         // A case without expected.txt fails in errors.test.ts.
       }
     }
-    const missing = Object.keys(CODES).filter((code) => !seen.has(code) && !RUNTIME_ONLY(code));
+    const missing = Object.keys(CODES).filter((code) => !seen.has(code));
     expect(missing, `codes without a case in test/errors/<case>/expected.txt: ${missing.join(", ")}`).toEqual([]);
   });
 

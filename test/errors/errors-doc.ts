@@ -30,8 +30,8 @@ export function renderErrorsDoc(): string {
     "# nnc's diagnostics",
     "",
     "Every message nnc prints about a `.nn` file has a stable code: `E01xx` syntax, `E02xx` names, `E03xx` shapes, " +
-      "`E04xx` arguments of a call, `E05xx` losses and regularizers, `E06xx` training settings, `E07xx` data, " +
-      "`E08xx` run time. Warnings have kebab-case ids. Each entry shows the message template, an example from " +
+      "`E04xx` arguments of a call, `E05xx` losses and regularizers, `E06xx` training settings, `E07xx` data. " +
+      "Warnings have kebab-case ids. Each entry shows the message template, an example from " +
       "the golden tests (test/errors/), and how to fix it.",
     "",
   ];
