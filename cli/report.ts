@@ -10,7 +10,7 @@ export interface Reporter extends LoopHooks {
   finish(): void;
 }
 
-const COLUMNS = ["epoch", "train loss", "val loss", "val acc", "val mse", "lr", "time", "samples/s"] as const;
+const COLUMNS = ["epoch", "train loss", "train acc", "val loss", "val acc", "val mse", "lr", "time", "samples/s"] as const;
 
 function fmt(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return "—";
@@ -26,7 +26,7 @@ export function createReporter(options: { progress: boolean; log: (line: string)
   const bar = options.progress
     ? new cliProgress.SingleBar(
         {
-          format: "epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {speed} samples/s",
+          format: "epoch {epoch} [{bar}] {value}/{total} | loss {loss}{accuracy} | lr {lr} | {speed} samples/s",
           hideCursor: true,
           clearOnComplete: true,
           stream: process.stderr,
@@ -43,7 +43,13 @@ export function createReporter(options: { progress: boolean; log: (line: string)
   return {
     onStep(progress: StepProgress) {
       if (!bar) return;
-      const payload = { epoch: progress.epoch, loss: fmt(progress.loss), lr: fmt(progress.lr, 5), speed: Math.round(progress.samplesPerSecond) };
+      const payload = {
+        epoch: progress.epoch,
+        loss: fmt(progress.loss),
+        accuracy: progress.accuracy === null ? "" : ` | acc ${percent(progress.accuracy)}`,
+        lr: fmt(progress.lr, 5),
+        speed: Math.round(progress.samplesPerSecond),
+      };
       if (barEpoch !== progress.epoch) {
         if (barEpoch !== 0) bar.stop();
         bar.start(progress.batches, progress.batch, payload);
@@ -72,6 +78,7 @@ export function createReporter(options: { progress: boolean; log: (line: string)
         row([
           `${report.epoch}/${report.epochs}`,
           fmt(report.train.loss),
+          percent(report.train.accuracy),
           fmt(v?.loss),
           percent(v?.accuracy),
           fmt(v?.mse),

@@ -39,6 +39,7 @@ export interface StepProgress {
   batch: number; // 1-based within the epoch
   batches: number;
   loss: number;
+  accuracy: number | null; // the epoch's running training accuracy, for classifiers
   lr: number;
   samplesPerSecond: number;
 }
@@ -165,6 +166,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
           batch: batch.index + 1,
           batches: batches.batchesPerEpoch,
           loss: pass.loss,
+          accuracy: metrics.result().accuracy,
           lr: schedule.lr,
           samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000),
         });
