@@ -156,3 +156,21 @@ describe("nnc run --resume", () => {
     expectNoStackTrace(stderr);
   });
 });
+
+describe("nnc run --init and overrides", () => {
+  it("starts from given weights with a fresh optimizer", () => {
+    const weights = join(scratch, "iris-init.safetensors");
+    expect(nnc("run", "examples/softmax_regression.nn", "--save", weights).code).toBe(0);
+    // One epoch from trained weights already classifies well; from scratch it would not.
+    const { code, stdout } = nnc("run", "examples/softmax_regression.nn", "--init", weights, "--epochs", "1", "--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim().split("\n").pop()!).test.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("--batch full and --batch 1 choose full-batch and per-sample gradient descent", () => {
+    const full = JSON.parse(nnc("run", "examples/softmax_regression.nn", "--batch", "full", "--epochs", "3", "--json").stdout.trim().split("\n").pop()!);
+    expect(full.steps).toBe(3);
+    const single = JSON.parse(nnc("run", "examples/softmax_regression.nn", "--batch", "1", "--epochs", "1", "--json").stdout.trim().split("\n").pop()!);
+    expect(single.steps).toBe(90);
+  });
+});
