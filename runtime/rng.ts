@@ -12,6 +12,13 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
+    this.s0 = this.s1 = this.s2 = this.s3 = 0;
+    this.reseed(seed);
+  }
+
+  // Restarts the stream from `seed`, as `new Rng(seed)` would, without allocating (the training
+  // loop reseeds one generator every step).
+  reseed(seed: number): void {
     let x = seed >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
@@ -24,6 +31,7 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+    this.spareNormal = null;
   }
 
   // A new generator whose stream depends only on this seed and `key` (e.g. a parameter's name), so

@@ -60,6 +60,10 @@ export class CpuTrainer implements Trainer {
   private readonly batchDim: string; // the input's symbolic batch dimension, usually "B"
   private readonly feeds: Feeds;
   private readonly evalFeeds: Feeds;
+  // Reused every step so a step allocates nothing of its own.
+  private readonly rng = new Rng(0);
+  private readonly grads: Float32Array[] = [];
+  private readonly stateIndex: number[]; // for each state update, its buffer's index in `state`
 
   constructor(
     private readonly model: TrainerModel,
@@ -86,28 +90,32 @@ export class CpuTrainer implements Trainer {
     const stateFeeds = Object.fromEntries(trainGraph.state.map((s, i) => [s.name, state[i]!]));
     this.feeds = { inputs: {}, params: paramFeeds, state: stateFeeds };
     this.evalFeeds = { inputs: {}, params: paramFeeds, state: stateFeeds };
+    this.stateIndex = trainGraph.stateUpdates.map((u) => trainGraph.state.findIndex((s) => s.name === u.name));
   }
 
   forwardBackward(features: Float32Array, targets: Float32Array, size: number, seed: number, updateState: boolean): ForwardBackward {
     this.feeds.inputs[this.inputName] = features;
     this.feeds.inputs[this.targetName] = targets;
-    const results = this.trainProgram.run(this.feeds, { [this.batchDim]: size }, new Rng(seed)) as Float32Array[];
+    this.rng.reseed(seed);
+    const results = this.trainProgram.run(this.feeds, { [this.batchDim]: size }, this.rng) as Float32Array[];
     const paramCount = this.params.length;
     if (updateState) {
       // The running statistics are copied in after the step, so every node of this step saw the
       // old values, as in PyTorch.
-      this.model.trainGraph.stateUpdates.forEach((update, i) => {
-        const index = this.model.trainGraph.state.findIndex((s) => s.name === update.name);
-        this.state[index]!.set(results[4 + paramCount + i]!);
-      });
+      this.stateIndex.forEach((index, i) => this.state[index]!.set(results[4 + paramCount + i]!));
     }
     return {
       loss: results[0]![0]!,
       data_loss: results[1]![0]!,
       reg_loss: results[2]![0]!,
       prediction: results[3]!,
-      grads: results.slice(4, 4 + paramCount),
+      grads: this.gradientsOf(results, paramCount),
     };
+  }
+
+  private gradientsOf(results: Float32Array[], paramCount: number): Float32Array[] {
+    for (let i = 0; i < paramCount; i++) this.grads[i] = results[4 + i]!;
+    return this.grads;
   }
 
   evaluate(dataset: Dataset, batchSize: number): PassMetrics {
@@ -119,7 +127,7 @@ export class CpuTrainer implements Trainer {
       const targets = dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize);
       this.evalFeeds.inputs[this.inputName] = features;
       this.evalFeeds.inputs[this.targetName] = targets;
-      const [loss, dataLoss, regLoss, prediction] = this.evalProgram.run(this.evalFeeds, { [this.batchDim]: n }, new Rng(0)) as Float32Array[];
+      const [loss, dataLoss, regLoss, prediction] = this.evalProgram.run(this.evalFeeds, { [this.batchDim]: n }, this.rng) as Float32Array[];
       metrics.add(n, { loss: loss![0]!, data_loss: dataLoss![0]!, reg_loss: regLoss![0]! }, prediction!, targets, dataset.targetSize);
     }
     return metrics.result();

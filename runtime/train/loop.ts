@@ -166,7 +166,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
           batch: batch.index + 1,
           batches: batches.batchesPerEpoch,
           loss: pass.loss,
-          accuracy: metrics.result().accuracy,
+          accuracy: metrics.accuracy,
           lr: schedule.lr,
           samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000),
         });

@@ -53,6 +53,11 @@ export class MetricAccumulator {
     }
   }
 
+  // The accuracy so far, for the progress bar (null for regression).
+  get accuracy(): number | null {
+    return this.loss === "mse" ? null : this.correct / Math.max(this.n, 1);
+  }
+
   result(): PassMetrics {
     const n = Math.max(this.n, 1);
     const dataLoss = this.reduction === "mean" ? this.dataLossSum / n : this.dataLossSum;

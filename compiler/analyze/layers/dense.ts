@@ -37,6 +37,20 @@ function affineParams(units: number, inFeatures: number, bias: boolean, init: Pa
   return params;
 }
 
+// dense (one piece) and maxout (k pieces): [B, in] → [B, units], with k·units affine outputs.
+function inferAffine(call: LayerCall, pieces: number) {
+  const inFeatures = features(call);
+  const init = layerInit(call);
+  if (inFeatures === null || init === false) return null;
+  const units = call.args.values.units as number;
+  const bias = call.args.values.bias as boolean;
+  return {
+    shape: [call.inputs[0]!.shape[0]!, units],
+    config: pieces === 1 ? { units, bias } : { units, k: pieces, bias },
+    params: affineParams(pieces * units, inFeatures, bias, init),
+  };
+}
+
 function lowerAffine(ctx: LowerContext, x: number): number {
   const y = ctx.b.matmul(x, ctx.param("weight"), false, true);
   return ctx.node.config.bias ? ctx.b.binary("add", y, ctx.param("bias")) : y;
@@ -55,18 +69,7 @@ export const dense: LayerRow = {
   },
   tensors: 1,
   parametric: true,
-  infer(call) {
-    const inFeatures = features(call);
-    const init = layerInit(call);
-    if (inFeatures === null || init === false) return null;
-    const units = call.args.values.units as number;
-    const bias = call.args.values.bias as boolean;
-    return {
-      shape: [call.inputs[0]!.shape[0]!, units],
-      config: { units, bias },
-      params: affineParams(units, inFeatures, bias, init),
-    };
-  },
+  infer: (call) => inferAffine(call, 1),
   lower: (ctx, [x]) => lowerAffine(ctx, x!),
 };
 
@@ -86,19 +89,7 @@ export const maxout: LayerRow = {
   },
   tensors: 1,
   parametric: true,
-  infer(call) {
-    const inFeatures = features(call);
-    const init = layerInit(call);
-    if (inFeatures === null || init === false) return null;
-    const units = call.args.values.units as number;
-    const k = call.args.values.k as number;
-    const bias = call.args.values.bias as boolean;
-    return {
-      shape: [call.inputs[0]!.shape[0]!, units],
-      config: { units, k, bias },
-      params: affineParams(k * units, inFeatures, bias, init),
-    };
-  },
+  infer: (call) => inferAffine(call, call.args.values.k as number),
   lower(ctx, [x]) {
     const { units, k } = ctx.node.config as { units: number; k: number };
     const z = lowerAffine(ctx, x!);
