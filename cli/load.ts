@@ -8,15 +8,21 @@ import { formatDiagnostics } from "../compiler/diagnostics/print.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
+import type { Budget } from "../compiler/analyze/budget.ts";
 import { UserError } from "./user-error.ts";
+import { describeFsError, FileReadError, statRegularFile } from "../runtime/files.ts";
+
+// The largest .nn source nnc reads. Real models are a few kilobytes; checking holds about a hundred
+// times the source's size in memory, so a bigger file is refused up front (docs/LANGUAGE.md).
+export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 export function readSource(command: string, file: string): string {
   try {
+    statRegularFile(file, MAX_SOURCE_BYTES);
     return readFileSync(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
-    throw new UserError(`nnc ${command}: cannot read \`${file}\`: ${reason}`);
+    if (error instanceof FileReadError) throw new UserError(`nnc ${command}: ${error.message}`);
+    throw new UserError(`nnc ${command}: cannot read \`${file}\`: ${describeFsError(error)}`);
   }
 }
 
@@ -36,22 +42,32 @@ export class ReportedError extends UserError {
   }
 }
 
-export function loadModel(command: string, file: string, train: string | undefined): LoadedModel {
+export function loadModel(command: string, file: string, train: string | undefined, budget: Partial<Budget> = {}): LoadedModel {
   const text = readSource(command, file);
-  const compiled = compile(text, file, { train });
+  const compiled = compile(text, file, { train, budget });
   if (compiled.diagnostics.length) {
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     process.stderr.write(formatDiagnostics(compiled.diagnostics, new Map([[file, text]]), { color }));
   }
   if (hasErrors(compiled.diagnostics)) throw new ReportedError();
   const { model, config, trainGraph, evalGraph } = compiled;
-  if (!model || !trainGraph || !evalGraph) {
-    const which = train !== undefined && /^\d+$/.test(train) ? `a train block number ${train}` : "a model to run";
-    throw new UserError(`nnc ${command}: \`${file}\` has no ${which}`);
-  }
+  if (!model || !trainGraph || !evalGraph) throw new UserError(`nnc ${command}: ${nothingToRun(file, compiled, train)}`);
   if (!config) {
     throw new UserError(`nnc ${command}: \`${file}\` has no \`train ${model.name} { ... }\` block, so there is no data or optimizer to use`);
   }
   if (!model.loss) throw new UserError(`nnc ${command}: the model \`${model.name}\` has no loss`);
   return { file, compiled, model, config, trainGraph, evalGraph };
+}
+
+// Why compile() chose no model: a train block number past the last, no model at all, or several
+// models and no train block to say which.
+function nothingToRun(file: string, compiled: Compiled, train: string | undefined): string {
+  const trains = compiled.program.body.filter((d) => d.type === "TrainDecl").length;
+  const models = compiled.program.body.flatMap((d) => (d.type === "ModelDecl" ? [`\`${d.name.name}\``] : []));
+  if (train !== undefined && /^\d+$/.test(train)) {
+    const has = trains === 0 ? "it has no train block" : trains === 1 ? "it has 1 train block" : `it has ${trains} train blocks (1 to ${trains})`;
+    return `\`${file}\` has no train block number ${train}: ${has}`;
+  }
+  if (models.length === 0) return `\`${file}\` declares no model, so there is nothing to run`;
+  return `\`${file}\` has several models (${models.join(", ")}) and no train block; choose one with \`--train MODEL\``;
 }

@@ -1,6 +1,8 @@
 // How a training run looks on the terminal: a progress bar (cli-progress, on stderr, only when it is
-// a terminal) showing the epoch, loss, learning rate and speed; one table row per epoch on stdout;
-// and the final evaluation.
+// a terminal) showing the epoch, loss, learning rate and speed; one table row per epoch on stdout,
+// every epoch, whether stdout is a terminal or a pipe; and the final evaluation. The bar hides the
+// cursor while it runs; finish() shows it again, and so does any exit of the process while a bar
+// is on screen.
 
 import cliProgress from "cli-progress";
 import type { EpochReport, LoopHooks, RunSummary, StepProgress } from "../runtime/train/loop.ts";
@@ -36,6 +38,11 @@ export function createReporter(options: { progress: boolean; log: (line: string)
     : null;
   let barEpoch = 0;
   let headerPrinted = false;
+  const stopBar = () => {
+    if (bar && barEpoch !== 0) bar.stop();
+    barEpoch = 0;
+  };
+  if (bar) process.once("exit", stopBar);
   const widths = COLUMNS.map((c) => Math.max(c.length, 10));
 
   const row = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i]!)).join("  ");
@@ -63,11 +70,6 @@ export function createReporter(options: { progress: boolean; log: (line: string)
         bar.stop();
         barEpoch = 0;
       }
-      // Long runs print about 20 rows: every k-th epoch, the last, and any that improved the
-      // early-stopping metric.
-      const every = Math.ceil(report.epochs / 20);
-      const shown = report.epoch % every === 0 || report.epoch === report.epochs || report.epoch === 1 || report.improved || report.gradNorms;
-      if (!shown) return;
       if (!headerPrinted) {
         options.log(row([...COLUMNS]));
         headerPrinted = true;
@@ -93,7 +95,8 @@ export function createReporter(options: { progress: boolean; log: (line: string)
       }
     },
     finish() {
-      if (bar && barEpoch !== 0) bar.stop();
+      stopBar();
+      if (bar) process.removeListener("exit", stopBar);
     },
   };
 }
@@ -117,10 +120,16 @@ export function passJson(metrics: PassMetrics | null): Record<string, number> | 
   return json;
 }
 
-export function summaryLines(summary: RunSummary): string[] {
-  const lines = [
-    `trained ${summary.epochs} epoch${summary.epochs === 1 ? "" : "s"} (${summary.steps} steps) in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSecond)} samples/s`,
-  ];
+// `resumedAfter`: the epoch a resumed run started after (0 for a new run); a resumed run that had
+// nothing left to train gets no "trained" line.
+export function summaryLines(summary: RunSummary, resumedAfter = 0): string[] {
+  const lines: string[] = [];
+  const speed = `in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSecond)} samples/s`;
+  if (resumedAfter === 0) {
+    lines.push(`trained ${summary.epochs} epoch${summary.epochs === 1 ? "" : "s"} (${summary.steps} steps) ${speed}`);
+  } else if (summary.epochs > resumedAfter) {
+    lines.push(`trained epochs ${resumedAfter + 1} to ${summary.epochs} (${summary.steps} steps in all) ${speed}`);
+  }
   if (summary.stoppedEarly) lines.push(`stopped early; best epoch ${summary.bestEpoch}`);
   for (const [name, metrics] of [
     ["train", summary.train],

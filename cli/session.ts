@@ -5,6 +5,7 @@ import type { CheckedModel } from "../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import { type CheckpointContent, checkCompatible, checkResumable, loadCheckpoint } from "../runtime/train/checkpoint.ts";
+import { checkStandardizer } from "../runtime/train/checkpoint-metadata.ts";
 import { CheckpointError } from "../runtime/train/safetensors.ts";
 import { CpuTrainer, type Trainer } from "../runtime/train/cpu-trainer.ts";
 import { initializeParams, initializeState } from "../runtime/train/init.ts";
@@ -47,7 +48,24 @@ export function readCheckpoint(command: string, path: string, graph: Graph): Che
   if (problems.length) {
     throw new UserError(`nnc ${command}: ${path} does not fit the model:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
+  if (content.standardizer) {
+    try {
+      checkStandardizer(path, content.standardizer, inputWidth(graph));
+    } catch (error) {
+      if (error instanceof CheckpointError) throw new UserError(`nnc ${command}: ${error.message}`);
+      throw error;
+    }
+  }
   return content;
+}
+
+// The number of features per example of the model's one input (what a standardizer scales), or
+// null when the model has several inputs or a size that is not a number.
+function inputWidth(graph: Graph): number | null {
+  const inputs = graph.inputs.filter((i) => i.role === "input");
+  if (inputs.length !== 1) return null;
+  const width = inputs[0]!.shape.slice(1).reduce<number>((n, d) => n * Number(d), 1);
+  return Number.isSafeInteger(width) ? width : null;
 }
 
 // The weights a run starts from. Fresh weights come from the seed; a resumed run takes everything

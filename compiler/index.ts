@@ -7,6 +7,7 @@ import type { Program, TrainDecl } from "../grammar/ast.ts";
 import { parse } from "../grammar/index.ts";
 import { analyzeModels } from "./analyze/index.ts";
 import type { CheckedModel } from "./analyze/model-types.ts";
+import type { Budget } from "./analyze/budget.ts";
 import { analyzeTrain } from "./analyze/train.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import { dedupeDiagnostics, sortDiagnostics } from "./diagnostics/print.ts";
@@ -17,6 +18,7 @@ import { lowerModel } from "./ir/lower.ts";
 
 export interface CheckOptions {
   baseDir?: string; // where data paths in train blocks are relative to (default: the file's folder)
+  budget?: Partial<Budget>; // the size budget's limits, each defaulting to DEFAULT_BUDGET's
 }
 
 export interface CheckedTrain {
@@ -42,10 +44,25 @@ export function checkSource(text: string, file: string, options: CheckOptions = 
   const bag = new DiagnosticBag(file);
   const { program, diagnostics } = parse(text, file);
   bag.items.push(...diagnostics);
-  const models = analyzeModels(program, bag);
-  const trains = program.body
-    .filter((d): d is TrainDecl => d.type === "TrainDecl")
-    .map((decl) => checkTrain(decl, models, bag, options.baseDir ?? dirname(file)));
+  let models = new Map<string, CheckedModel>();
+  let trains: CheckedTrain[] = [];
+  try {
+    models = analyzeModels(program, bag, options.budget);
+    trains = program.body
+      .filter((d): d is TrainDecl => d.type === "TrainDecl")
+      .map((decl) => checkTrain(decl, models, bag, options.baseDir ?? dirname(file)));
+  } catch (error) {
+    // The parser bounds how deeply expressions nest (grammar/depth.ts), and the size budget how
+    // far blocks and repeats expand; this is the safety net for what is left (blocks using
+    // blocks thousands of levels deep), so a user's file never gets a stack trace.
+    if (!(error instanceof RangeError)) throw error;
+    models = new Map();
+    trains = [];
+    bag.report("E0108", null, { args: { limit: "a few hundred" }, hint: "blocks that use blocks nest one level per use; make the structure flatter" });
+  }
+  if (!program.body.some((d) => d.type === "ModelDecl") && diagnostics.length === 0) {
+    bag.report("no-model", null, { hint: "declare one with `model NAME { ... }`" });
+  }
   const reported = withoutCascades(bag.items, diagnostics, program);
   return { program, models, trains, diagnostics: sortDiagnostics(dedupeDiagnostics(reported)) };
 }
@@ -56,13 +73,23 @@ export function checkSource(text: string, file: string, options: CheckOptions = 
 // diagnostics stay, so one run still shows everything that is really wrong.
 function withoutCascades(all: Diagnostic[], syntax: Diagnostic[], program: Program): Diagnostic[] {
   if (syntax.length === 0) return all;
-  // A declaration reaches up to the next one: recovery may have ended it early.
+  // A declaration reaches up to the next one: recovery may have ended it early. Each diagnostic
+  // finds its declaration by a binary search, so a file of many broken declarations stays fast.
   const starts = program.body.map((decl) => decl.span.start).sort((a, b) => a - b);
-  const broken = starts
-    .map((start, i) => ({ start, end: starts[i + 1] ?? Infinity }))
-    .filter((span) => syntax.some((d) => d.span && d.span.start >= span.start && d.span.start < span.end));
+  const declarationOf = (offset: number): number => {
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid]! <= offset) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1; // -1: before the first declaration
+  };
+  const broken = new Set(syntax.flatMap((d) => (d.span ? [declarationOf(d.span.start)] : [])));
+  broken.delete(-1);
   const syntaxSet = new Set(syntax);
-  return all.filter((d) => syntaxSet.has(d) || !d.span || !broken.some((span) => d.span!.start >= span.start && d.span!.start < span.end));
+  return all.filter((d) => syntaxSet.has(d) || !d.span || !broken.has(declarationOf(d.span.start)));
 }
 
 function checkTrain(decl: TrainDecl, models: Map<string, CheckedModel>, bag: DiagnosticBag, baseDir: string): CheckedTrain {
@@ -108,12 +135,15 @@ export function compile(text: string, file: string, options: CompileOptions = {}
   // A train block number past the last one: nothing to run (the command says so).
   if (options.train !== undefined && /^\d+$/.test(options.train) && !byNumber) return { ...none, diagnostics: checked.diagnostics };
   const name = byNumber?.model ?? options.train ?? checked.trains[0]?.model ?? (checked.models.size === 1 ? [...checked.models.keys()][0]! : null);
-  const model = name === null ? null : (checked.models.get(name) ?? null);
+  // No model at all (checkSource warned: `no-model`), or several and none chosen: the command says
+  // which, with the file's models.
+  if (name === null) return { ...none, diagnostics: checked.diagnostics };
+  const model = checked.models.get(name) ?? null;
   if (!model) {
     const bag = new DiagnosticBag(file);
     const names = [...checked.models.keys()];
     bag.report("E0206", null, {
-      args: { name: name ?? "(none chosen)" },
+      args: { name },
       hint: names.length ? `choose one of ${names.map((m) => `\`${m}\``).join(", ")}` : "declare it with `model NAME { ... }`",
     });
     return { ...none, diagnostics: [...checked.diagnostics, ...bag.items] };

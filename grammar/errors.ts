@@ -7,6 +7,7 @@ import type { ILexingError, IRecognitionException, IToken, TokenType } from "che
 import type { Span } from "./ast.ts";
 import { allTokens } from "./tokens.ts";
 import type { DiagnosticBag } from "../compiler/diagnostics/registry.ts";
+import { describeChar } from "../compiler/diagnostics/visible.ts";
 
 const TOKEN_TYPES = new Map<string, TokenType>(allTokens.map((t) => [t.name, t]));
 
@@ -92,10 +93,18 @@ function locate(error: IRecognitionException, text: string): { span: Span; found
   return { span: tokenSpanOf(t), found };
 }
 
+// The token after `t` (the tokens are in source order, so a binary search finds it: a file with
+// many errors must not scan its tokens once per error).
 function nextToken(t: IToken, tokens: IToken[]): IToken | undefined {
   if (Number.isNaN(t.startOffset)) return undefined;
-  const index = tokens.findIndex((other) => other.startOffset === t.startOffset);
-  return index >= 0 ? tokens[index + 1] : undefined;
+  let low = 0;
+  let high = tokens.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (tokens[mid]!.startOffset < t.startOffset) low = mid + 1;
+    else high = mid;
+  }
+  return tokens[low]?.startOffset === t.startOffset ? tokens[low + 1] : undefined;
 }
 
 function tokenSpanOf(t: IToken): Span {
@@ -105,12 +114,4 @@ function tokenSpanOf(t: IToken): Span {
 export function describeFound(image: string): string {
   const short = image.length > 30 ? `${image.slice(0, 27)}...` : image;
   return `\`${short}\``;
-}
-
-function describeChar(char: string): string {
-  const code = char.codePointAt(0) ?? 0;
-  if (code < 32 || code === 127 || (code >= 0x80 && code < 0xa0) || code === 0xfffd || /\s/u.test(char)) {
-    return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  }
-  return `\`${char}\``;
 }

@@ -8,9 +8,11 @@ import { reportLexErrors, reportParseError, reportUnterminatedString } from "./e
 import { parser } from "./parser.ts";
 import { tokenSpan } from "./cst.ts";
 import { AstBuilder } from "./to-ast.ts";
+import { dropTooDeep } from "./depth.ts";
 import { lexer, UnterminatedString } from "./tokens.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { DiagnosticBag } from "../compiler/diagnostics/registry.ts";
+import { LineIndex } from "../compiler/diagnostics/lines.ts";
 
 export interface ParseResult {
   program: Program;
@@ -40,7 +42,9 @@ function parseTokens(tokens: IToken[], text: string, bag: DiagnosticBag): Progra
   try {
     const cst = parser.program();
     for (const error of parser.errors) reportParseError(error, tokens, text, bag);
-    return new AstBuilder(bag, text, tokens).program(cst);
+    const program = new AstBuilder(bag, text, tokens).program(cst);
+    dropTooDeep(program, bag);
+    return program;
   } catch (error) {
     // The parser and its recovery recurse once per nesting level; `tooDeep` keeps files far from
     // the stack's limit, and this is the safety net that keeps `parse` from ever throwing.
@@ -82,18 +86,13 @@ function tooDeep(tokens: IToken[], bag: DiagnosticBag): boolean {
 function firstPerLine(diagnostics: Diagnostic[], text: string): Diagnostic[] {
   const rank = (d: Diagnostic) => (d.code === "E0101" || d.code === "E0102" ? 0 : 1);
   const byPriority = [...diagnostics].sort((a, b) => rank(a) - rank(b) || (a.span?.start ?? 0) - (b.span?.start ?? 0));
+  const lines = new LineIndex(text);
   const seen = new Set<number>();
   const kept = byPriority.filter((d) => {
-    const line = lineOf(text, d.span?.start ?? 0);
+    const line = lines.lineOf(d.span?.start ?? 0);
     if (seen.has(line)) return false;
     seen.add(line);
     return true;
   });
   return kept.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
 }

@@ -3,7 +3,7 @@
 // running statistics).
 
 import { loadModel } from "../load.ts";
-import { oneFile, parseOptions } from "../options.ts";
+import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
 import { describePass, passJson } from "../report.ts";
 import { createTrainer, readCheckpoint, selectBackend, startingPoint } from "../session.ts";
 import { UserError } from "../user-error.ts";
@@ -22,10 +22,12 @@ Options:
   --train MODEL        which model, when FILE has several
   --backend cpu        where to run
   --json               print the metrics as one JSON object
+${BUDGET_HELP}
   -h, --help           show this help`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions("eval", help, argv, {
+    ...BUDGET_OPTIONS,
     checkpoint: { type: "string" },
     split: { type: "string" },
     train: { type: "string" },
@@ -39,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError(`nnc eval: --split must be test, validation or train, not \`${split}\``);
   }
   const backend = selectBackend("eval", values.backend);
-  const loaded = loadModel("eval", file, values.train);
+  const loaded = loadModel("eval", file, values.train, budgetOption("eval", values));
   const checkpoint = readCheckpoint("eval", values.checkpoint, loaded.trainGraph);
   const data = prepare(loaded.config, loaded, file, checkpoint.standardizer ?? null);
   const dataset = data[split];

@@ -2,13 +2,14 @@
 // A file with syntax errors is reported with its diagnostics and left untouched: the parser's
 // recovery may have dropped text, and formatting what is left would delete the user's work.
 
-import { chmodSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parse } from "../../grammar/index.ts";
 import { formatDiagnostics } from "../../compiler/diagnostics/print.ts";
 import { formatNn } from "../../format/plugin.ts";
 import { UserError } from "../user-error.ts";
 import { readSource } from "../load.ts";
+import { describeFsError } from "../../runtime/files.ts";
 
 export const summary = "format .nn files";
 
@@ -50,16 +51,21 @@ function parseArgs(argv: string[]): Options {
 
 // Replaces the file in one step: the new text goes to a temporary file in the same folder (so the
 // rename stays on one file system), which then takes the old file's place. An interrupted run
-// leaves either the old file or the new one, never half of each.
+// leaves either the old file or the new one, never half of each. A symbolic link is written
+// through: its target is replaced and the link stays a link.
 function writeAtomically(file: string, text: string): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  let target = file;
+  let temp: string | null = null;
   try {
+    target = realpathSync(file);
+    temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(temp, text, "utf8");
-    chmodSync(temp, statSync(file).mode);
-    renameSync(temp, file);
+    chmodSync(temp, statSync(target).mode);
+    renameSync(temp, target);
   } catch (error) {
-    rmSync(temp, { force: true });
-    throw new UserError(`nnc fmt: cannot write \`${file}\`: ${(error as Error).message}`);
+    if (temp) rmSync(temp, { force: true });
+    const where = target === file ? `\`${file}\`` : `\`${file}\` (a link to \`${target}\`)`;
+    throw new UserError(`nnc fmt: cannot write ${where}: ${describeFsError(error)}`);
   }
 }
 

@@ -1,16 +1,20 @@
 // `nnc run FILE`: trains the file's model as its train block says (command-line options override
 // the block), with a progress bar and a table row per epoch, then evaluates it on the test split.
 
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { CheckedModel } from "../../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../../compiler/ir/config.ts";
 import type { Standardizer } from "../../runtime/data/standardize.ts";
 import { DataError } from "../../runtime/data/errors.ts";
-import { NonFiniteLossError, runTraining } from "../../runtime/train/loop.ts";
+import { NonFiniteLossError, type RunSummary, trainingSteps } from "../../runtime/train/loop.ts";
+import { OptimizerStateError } from "../../runtime/train/optimizers/index.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
 import { CheckpointError } from "../../runtime/train/safetensors.ts";
+import { removeStaleTemps } from "../../runtime/train/safetensors-files.ts";
+import { checkSaveTarget, chooseSavePath } from "../checkpoint-target.ts";
+import { driveUntilSignal } from "../interrupt.ts";
 import { loadModel } from "../load.ts";
-import { integerOption, oneFile, parseOptions } from "../options.ts";
+import { integerOption, oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
 import { createReporter, passJson, summaryLines } from "../report.ts";
 import { UserError } from "../user-error.ts";
 import { createTrainer, selectBackend, startingPoint, targetInfo } from "../session.ts";
@@ -27,16 +31,27 @@ Options:
   --train MODEL|N      which train block to run, by model name or number (1 = the first)
   --epochs N           number of epochs
   --batch N|full       batch size (1: per-sample SGD, full: full-batch gradient descent)
-  --seed S             seed for initial weights, shuffling and dropout
-  --save PATH          write a checkpoint (safetensors) after each epoch, atomically
-  --resume PATH        continue the run saved in PATH (weights, optimizer and schedule state)
+  --seed S             seed for initial weights, shuffling and dropout (0 to 4294967295)
+  --save PATH          write a checkpoint (safetensors) after each epoch, atomically; PATH may be
+                       a new file or an earlier nnc checkpoint, never another file
+  --resume PATH        continue the run saved in PATH (weights, optimizer and schedule state);
+                       PATH is left as it is: checkpoints go to --save, by default to a new file
+                       beside it, NAME.from-epoch-E.safetensors (E: the epoch it resumes after);
+                       --save PATH continues in PATH itself
   --init PATH          start from the weights in PATH (e.g. exported from PyTorch), fresh optimizer
   --grad-norms         print each layer's weight-gradient norm after every epoch
   --json               print one JSON object with the results as the last line
-  -h, --help           show this help`;
+${BUDGET_HELP}
+  -h, --help           show this help
+
+Checkpoints: the train block's \`checkpoint "runs/NAME.safetensors"\` is relative to the current
+working directory. A checkpoint is written only while every weight is finite, so after a NaN the
+last checkpoint is still the last good one. Ctrl-C stops the run between two steps (exit code 130)
+and says where the last checkpoint is.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions("run", help, argv, {
+    ...BUDGET_OPTIONS,
     backend: { type: "string" },
     train: { type: "string" },
     epochs: { type: "string" },
@@ -49,14 +64,26 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: "boolean" },
   });
   const file = oneFile("run", help, positionals);
+  for (const option of ["save", "resume", "init"] as const) {
+    if (values[option] === "") throw new UserError(`nnc run: --${option} needs a file name, but got an empty one`);
+  }
   if (values.resume && values.init) throw new UserError("nnc run: use --resume or --init, not both");
   const backend = selectBackend("run", values.backend);
-  const loaded = loadModel("run", file, values.train);
+  const loaded = loadModel("run", file, values.train, budgetOption("run", values));
   const config = applyOverrides(loaded.config, values);
   const log = values.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
   const data = prepare(config, loaded, file);
   const start = startingPoint("run", loaded.trainGraph, config, { resume: values.resume ?? null, init: values.init ?? null });
+  const resumedEpoch = start.resumed ? start.resumed.progress.epoch : null;
+  const nothingToTrain = resumedEpoch !== null && resumedEpoch >= config.epochs;
+  const savePath = nothingToTrain
+    ? null
+    : chooseSavePath({ save: values.save, resume: values.resume, resumedEpoch, configPath: config.checkpoint?.path ?? null });
+  if (savePath !== null) {
+    checkSaveTarget(savePath, ownFiles(file, config), join("runs", `${loaded.model.name}.safetensors`));
+    removeStaleTemps(savePath);
+  }
   const trainer = createTrainer(backend, loaded, start.params, start.state);
   const parameterCount = start.params.reduce((n, p) => n + p.length, 0);
   log(`backend: ${backend} (the CPU runtime)`);
@@ -66,24 +93,47 @@ export async function run(argv: string[]): Promise<number> {
       (data.test ? `, ${data.test.n} test` : "") +
       (start.resumed ? `, resuming after epoch ${start.resumed.progress.epoch}` : ""),
   );
-  const savePath = values.save ?? values.resume ?? (config.checkpoint ? resolve(dirname(file), config.checkpoint.path) : null);
+  if (nothingToTrain) {
+    log(`nothing to train: ${values.resume} already holds epoch ${resumedEpoch} of ${config.epochs}; raise --epochs to train further (no checkpoint written)`);
+  } else if (start.resumed && savePath) {
+    log(`checkpoints go to ${savePath}; ${values.resume} is left as it is`);
+  }
   const reporter = createReporter({ progress: Boolean(process.stderr.isTTY) && !values.json, log });
-  let result;
+  // The last checkpoint on disk with finite weights: the resumed one until this run writes its own.
+  let lastCheckpoint: { path: string; epoch: number } | null = start.resumed ? { path: values.resume!, epoch: resumedEpoch! } : null;
+  let written = false;
+  let result: RunSummary;
   try {
-    result = runTraining(
-      { config, trainGraph: loaded.trainGraph, trainer, data, loss: loaded.model.loss!.kind, reduction: loaded.model.loss!.reduction },
-      { savePath, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed },
-      reporter,
+    const driven = await driveUntilSignal(
+      trainingSteps(
+        { config, trainGraph: loaded.trainGraph, trainer, data, loss: loaded.model.loss!.kind, reduction: loaded.model.loss!.reduction },
+        { savePath, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
+        {
+          ...reporter,
+          onCheckpoint: (path, epoch) => {
+            lastCheckpoint = { path, epoch };
+            written = true;
+          },
+        },
+      ),
     );
+    if (!driven.done) {
+      reporter.finish();
+      const where = lastCheckpoint ? `the last checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch})` : "no checkpoint was written";
+      process.stderr.write(`nnc run: interrupted (${driven.signal}); ${where}\n`);
+      return driven.exitCode;
+    }
+    result = driven.value;
   } catch (error) {
     reporter.finish();
     if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
     if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
+    if (error instanceof OptimizerStateError) throw new UserError(`nnc run: cannot resume from ${values.resume}: ${error.message}`);
     throw error;
   }
   reporter.finish();
-  for (const line of summaryLines(result)) log(line);
-  if (savePath) log(`checkpoint: ${savePath}`);
+  for (const line of summaryLines(result, resumedEpoch ?? 0)) log(line);
+  if (written) log(`checkpoint: ${savePath}`);
   if (values.json) {
     console.log(
       JSON.stringify({
@@ -100,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
         stopped_early: result.stoppedEarly,
         best_epoch: result.bestEpoch,
         lbfgs: result.lbfgs,
-        checkpoint: savePath,
+        checkpoint: written ? savePath : null,
       }),
     );
   }
@@ -109,12 +159,20 @@ export async function run(argv: string[]): Promise<number> {
 
 function applyOverrides(config: TrainConfig, values: { epochs?: string; batch?: string; seed?: string }): TrainConfig {
   const epochs = integerOption("run", "epochs", values.epochs, 1);
-  const seed = integerOption("run", "seed", values.seed, 0);
+  // The same range as `seed` in a train block.
+  const seed = integerOption("run", "seed", values.seed, 0, 4294967295);
   const batch = values.batch === "full" ? "full" : integerOption("run", "batch", values.batch, 1);
   if (batch !== undefined && config.optimizer.kind === "lbfgs" && batch !== "full") {
     throw new UserError("nnc run: L-BFGS trains on the full batch; --batch must be `full` with `optimizer lbfgs(...)`");
   }
   return { ...config, epochs: epochs ?? config.epochs, seed: seed ?? config.seed, batch: batch ?? config.batch };
+}
+
+// The files a checkpoint must never replace: the run's source and its data.
+function ownFiles(file: string, config: TrainConfig): { path: string; what: string }[] {
+  const own = [{ path: file, what: "the run's own .nn file" }];
+  if (config.data.kind === "csv") own.push({ path: resolve(dirname(file), config.data.path), what: "the run's training data" });
+  return own;
 }
 
 export function prepare(config: TrainConfig, loaded: { model: CheckedModel }, file: string, saved: Standardizer | null = null) {

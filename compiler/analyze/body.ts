@@ -73,7 +73,7 @@ export function evalBlockBody(ev: Evaluator, block: BlockDecl, scope: Scope, mod
     if (statement.type === "Binding") {
       evalBinding(ev, statement.name, statement.value, scope, "binding", modelBinding);
     } else {
-      const naming = new Naming(scope.prefix, null, false);
+      const naming = new Naming(scope.prefix, null, false, scope);
       result = ev.tensor(substitute(statement.value, scope), { scope, naming, binding: modelBinding, piped: null });
     }
   }

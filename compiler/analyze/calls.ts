@@ -21,6 +21,8 @@ function blockSignature(block: BlockDecl): Signature {
   };
 }
 
+const MAX_BLOCK_NESTING = 100;
+
 export function callBlock(ev: Evaluator, block: BlockDecl, args: Argument[], span: Span, ctx: EvalContext): TensorValue | null {
   const name = block.name.name;
   if (ev.activeBlocks.some((b) => b.name === name)) {
@@ -32,8 +34,19 @@ export function callBlock(ev: Evaluator, block: BlockDecl, args: Argument[], spa
     ev.markUsed(args, ctx);
     return null;
   }
+  // Each block use inside a block nests the analysis one level; real networks nest a few levels.
+  if (ev.activeBlocks.length >= MAX_BLOCK_NESTING) {
+    ev.bag.report("E0108", span, {
+      args: { limit: MAX_BLOCK_NESTING },
+      hint: "each use of a block inside a block nests one level; make the structure flatter",
+    });
+    ev.markUsed(args, ctx);
+    return null;
+  }
   ev.usedBlocks.add(name);
   const path = ctx.naming.next(name);
+  ev.blockUses++;
+  if (ev.overLayerBudget(span)) return null;
   // A block without an input or a single `return` was reported once, at its declaration.
   if (ev.brokenBlocks.has(name)) return null;
   const bound = bindArguments(blockSignature(block), args, span, ev.bag);
@@ -89,11 +102,17 @@ export function callRepeat(ev: Evaluator, args: Argument[], span: Span, piped: N
   const callee = stage.type === "Identifier" ? stage : stage.callee;
   const stageArgs = stage.type === "Identifier" ? [] : stage.args;
   const path = ctx.naming.next("repeat");
+  const n = bound.values.n as number;
   let current = piped.value;
-  for (let i = 0; i < (bound.values.n as number); i++) {
+  for (let i = 0; i < n; i++) {
+    const before = ev.expanded;
     const copy = { ...ctx, naming: new Naming(`${path}.`, String(i), true) };
     current = ev.call(callee, stageArgs, stage.span, { value: current }, copy);
     if (current === null) return null;
+    // The first copy shows what each costs: the rest are not made when they would pass the budget
+    // (nested repeats would otherwise multiply before anything is counted).
+    const estimate = i === 0 ? ev.expanded + (n - 1) * (ev.expanded - before) : ev.expanded;
+    if (ev.overLayerBudget(span, estimate)) return null;
   }
   return current && { ...current, origin: span };
 }

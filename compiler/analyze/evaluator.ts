@@ -13,6 +13,7 @@ import { show } from "./layers/report.ts";
 import { LOSSES } from "./losses.ts";
 import type { LayerNode, ModelParam, ModelState, ParamDecl, StateDecl, TensorValue } from "./model-types.ts";
 import { REGULARIZERS } from "./regularizers.ts";
+import { type Budget, DEFAULT_BUDGET, reportLayers } from "./budget.ts";
 import { mentionedNames, Naming, Scope } from "./scope.ts";
 
 // The name under which a piped value (`x |> f(a)`) is passed as `f`'s first argument.
@@ -32,13 +33,30 @@ export class Evaluator {
   readonly params: ModelParam[] = [];
   readonly state: ModelState[] = [];
   readonly activeBlocks: { name: string; span: Span }[] = [];
+  blockUses = 0;
+  private layerLimitReported = false;
 
   constructor(
     readonly bag: DiagnosticBag,
     readonly blocks: Map<string, BlockDecl>,
     readonly brokenBlocks: Set<string> = new Set(), // blocks whose declaration has an error of its own
     readonly usedBlocks: Set<string> = new Set(), // shared by the models of a file
+    readonly budget: Budget = DEFAULT_BUDGET,
   ) {}
+
+  // The layers expanded so far, counting block uses (a block whose body adds no node still costs
+  // a call, and blocks using blocks multiply).
+  get expanded(): number {
+    return this.nodes.length + this.blockUses;
+  }
+
+  // Whether `layers` passes the budget's layer limit; the first time, it is reported at `span`.
+  overLayerBudget(span: Span, layers = this.expanded): boolean {
+    if (layers <= this.budget.layers) return false;
+    if (!this.layerLimitReported) reportLayers(this.bag, span, layers, this.budget);
+    this.layerLimitReported = true;
+    return true;
+  }
 
   addNode(
     layer: string,
@@ -132,7 +150,7 @@ export class Evaluator {
       });
       return null;
     }
-    const suggestion = closest(id.name, [...ctx.scope.tensorNames(), ...ctx.scope.pending.keys()]);
+    const suggestion = this.bag.suggesting ? closest(id.name, [...ctx.scope.tensorNames(), ...ctx.scope.pending.keys()]) : null;
     this.bag.report("E0201", id.span, { args: { name: id.name }, hint: suggestion ? `did you mean \`${suggestion}\`?` : null });
     return null;
   }
@@ -179,7 +197,7 @@ export class Evaluator {
     this.markUsed(args, ctx);
     const isLoss = Object.hasOwn(LOSSES, name);
     const isRegularizer = Object.hasOwn(REGULARIZERS, name);
-    const suggestion = closest(name, [...Object.keys(LAYERS), ...this.blocks.keys()]);
+    const suggestion = this.bag.suggesting ? closest(name, [...Object.keys(LAYERS), ...this.blocks.keys()]) : null;
     this.bag.report("E0202", callee.span, {
       args: { name },
       hint: isLoss

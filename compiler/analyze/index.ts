@@ -7,9 +7,10 @@ import type { DiagnosticBag } from "../diagnostics/registry.ts";
 import { layerRow } from "./layers/index.ts";
 import { analyzeModel, type ProgramContext } from "./model.ts";
 import type { CheckedModel } from "./model-types.ts";
+import { type Budget, DEFAULT_BUDGET } from "./budget.ts";
 
-export function analyzeModels(program: Program, bag: DiagnosticBag): Map<string, CheckedModel> {
-  const context: ProgramContext = { blocks: new Map(), brokenBlocks: new Set(), usedBlocks: new Set() };
+export function analyzeModels(program: Program, bag: DiagnosticBag, budget: Partial<Budget> = {}): Map<string, CheckedModel> {
+  const context: ProgramContext = { blocks: new Map(), brokenBlocks: new Set(), usedBlocks: new Set(), budget: { ...DEFAULT_BUDGET, ...budget } };
   const models = new Map<string, ModelDecl>();
   for (const decl of program.body) {
     if (decl.type === "BlockDecl") declareBlock(decl, context, bag);
@@ -24,7 +25,10 @@ export function analyzeModels(program: Program, bag: DiagnosticBag): Map<string,
     const model = analyzeModel(decl, context, bag);
     checked.set(name, model);
   }
+  // Past a nesting limit the blocks further down were not reached, so they would all look unused.
+  const stoppedEarly = bag.items.some((d) => d.code === "E0108");
   for (const [name, block] of context.blocks) {
+    if (stoppedEarly) break;
     if (!context.usedBlocks.has(name) && !context.brokenBlocks.has(name)) bag.report("unused-block", block.name.span, { args: { name } });
   }
   return checked;

@@ -3,7 +3,7 @@
 // missing or unused. The result is a CheckedModel (./model-types.ts), which is lowered to IR only
 // when no error was reported.
 
-import type { BlockDecl, InputDecl, LossDecl, ModelDecl, TargetDecl } from "../../grammar/ast.ts";
+import type { BlockDecl, Expression, InputDecl, LossDecl, ModelDecl, Span, TargetDecl } from "../../grammar/ast.ts";
 import { closest, type DiagnosticBag } from "../diagnostics/registry.ts";
 import type { Dim } from "../ir/graph.ts";
 import { bindArguments, isExpressionValue } from "./args.ts";
@@ -13,6 +13,7 @@ import { layerRow } from "./layers/index.ts";
 import { LOSSES, lossRow, type LossTarget } from "./losses.ts";
 import type { CheckedLoss, CheckedModel, CheckedRegularizer, LossKind, TensorValue } from "./model-types.ts";
 import { checkRegularizer } from "./regularizers.ts";
+import { type Budget, checkModelSize } from "./budget.ts";
 import { Naming, Scope } from "./scope.ts";
 
 // The outputs every model's graph has; an `output` may not take their names.
@@ -22,10 +23,11 @@ export interface ProgramContext {
   blocks: Map<string, BlockDecl>;
   brokenBlocks: Set<string>;
   usedBlocks: Set<string>;
+  budget: Budget;
 }
 
 export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: DiagnosticBag): CheckedModel {
-  const ev = new Evaluator(bag, program.blocks, program.brokenBlocks, program.usedBlocks);
+  const ev = new Evaluator(bag, program.blocks, program.brokenBlocks, program.usedBlocks, program.budget);
   const scope = new Scope("model", "");
   const model = decl.name.name;
 
@@ -75,6 +77,9 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
     if (entry.role === "target") bag.report("unused-target", entry.span, { args: { name }, hint: "pass it to the loss, or remove it" });
   }
   warnUnused(ev, scope);
+  // Long files without repeats can pass the layer limit too; repeats were stopped where they did.
+  ev.overLayerBudget(decl.name.span);
+  checkModelSize(model, ev.nodes, ev.params, program.budget, bag);
 
   const tensors = (names: (InputDecl | TargetDecl)[]) =>
     names.flatMap((s) => {
@@ -176,16 +181,17 @@ function analyzeLoss(ev: Evaluator, decl: LossDecl, scope: Scope): CheckedLoss |
       args: { name: callee.name },
       hint: suggestion ? `did you mean \`${suggestion}\`?` : `the losses are ${Object.keys(LOSSES).map((l) => `\`${l}\``).join(", ")}${layerRow(callee.name) ? `; \`${callee.name}\` is a layer` : ""}`,
     });
-    ev.markUsed(args, { scope, naming: new Naming("", null, false), binding: null, piped: null });
+    ev.markUsed(args, { scope, naming: new Naming("", null, false, scope), binding: null, piped: null });
     return null;
   }
-  const ctx: EvalContext = { scope, naming: new Naming("", null, false), binding: null, piped: null };
+  const ctx: EvalContext = { scope, naming: new Naming("", null, false, scope), binding: null, piped: null };
   const bound = bindArguments(row.signature, args, v.span, bag);
   const first = row.signature.params[0]!.name;
   const predictionExpr = bound.values[first];
   const prediction = predictionExpr !== undefined && isExpressionValue(predictionExpr) ? ev.tensor(predictionExpr, ctx) : null;
   const targetExpr = bound.values.target;
   const target = targetExpr !== undefined && isExpressionValue(targetExpr) ? lossTarget(ev, targetExpr, callee.name, scope) : null;
+  if (prediction) warnProbabilities(ev, callee.name, prediction, (predictionExpr as Expression).span);
   if (!bound.ok || !prediction || !target) return null;
   const mode = row.check(prediction, target, v.span, bag);
   if (!mode) return null;
@@ -200,6 +206,22 @@ function analyzeLoss(ev: Evaluator, decl: LossDecl, scope: Scope): CheckedLoss |
   };
 }
 
+// The losses that take logits apply their own softmax or sigmoid; given probabilities, they would
+// apply it twice, which trains slowly and wrongly without any error.
+const OWN_ACTIVATION: Record<string, string> = { cross_entropy: "softmax", bce_with_logits: "sigmoid" };
+
+function warnProbabilities(ev: Evaluator, loss: string, prediction: TensorValue, span: Span): void {
+  const activation = OWN_ACTIVATION[loss];
+  const node = ev.nodes[prediction.node];
+  if (!activation || node?.layer !== activation) return;
+  const applied = node.span.start === span.start && node.span.end === span.end;
+  ev.bag.report("loss-wants-logits", span, {
+    args: { loss, activation },
+    notes: applied ? [] : [ev.bag.note(`\`${activation}\` is applied here`, node.span)],
+    hint: `pass the logits, the value before \`${activation}\`; for probabilities, declare an output such as \`output probs = ${activation}(logits)\``,
+  });
+}
+
 // The loss's target must be a declared target: the data's labels are fed to it.
 function lossTarget(ev: Evaluator, expression: import("../../grammar/ast.ts").Expression, loss: string, scope: Scope): LossTarget | null {
   const entry = expression.type === "Identifier" ? scope.lookup(expression.name) : undefined;
@@ -208,7 +230,7 @@ function lossTarget(ev: Evaluator, expression: import("../../grammar/ast.ts").Ex
     return entry.value ? { name: expression.name, value: entry.value, span: entry.span } : null;
   }
   if (expression.type === "Identifier" && !entry) {
-    const suggestion = closest(expression.name, scope.tensorNames());
+    const suggestion = ev.bag.suggesting ? closest(expression.name, scope.tensorNames()) : null;
     ev.bag.report("E0201", expression.span, { args: { name: expression.name }, hint: suggestion ? `did you mean \`${suggestion}\`?` : null });
     return null;
   }

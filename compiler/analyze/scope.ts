@@ -16,6 +16,9 @@ export class Scope {
   readonly entries = new Map<string, Entry>();
   readonly pending = new Map<string, Span>(); // bound further down this body
   readonly usedEarly = new Set<string>(); // used before their definition (already an error)
+  // How many items of each op the statements without a name (a block's `return`, the loss) have
+  // named so far; shared by those statements, so two of them never number from 0 twice.
+  readonly unnamedCounts = new Map<string, number>();
 
   constructor(
     readonly what: "model" | "block",
@@ -34,22 +37,35 @@ export class Scope {
 // Names the parametric items (parametric layers, block uses, repeats) of one statement. A binding
 // that holds one item gives it its own name (`h1`); a binding with several names each by its op,
 // numbered from the second (`h.dense`, `h.batchnorm`, `h.dense_1`); a statement without a name
-// (a block's `return`, the loss) names them by op alone.
+// (a block's `return`, the loss) names them by op alone, skipping the numbers whose name a binding
+// of the same body already has (`dense = ...` makes the loss's unnamed `dense` `dense_1`).
+//
+// That makes every path unique by construction: bindings have distinct names; the items of a
+// binding with several are numbered apart under it; unnamed items never take a binding's name;
+// and everything inside a block use or a repeat copy lies under that item's own path.
 export class Naming {
-  private readonly counts = new Map<string, number>();
+  private readonly counts: Map<string, number>;
 
   constructor(
     readonly prefix: string,
     readonly binding: string | null,
     readonly single: boolean,
-  ) {}
+    private readonly scope: Scope | null = null, // the body, for the names its bindings take
+  ) {
+    this.counts = binding === null && scope ? scope.unnamedCounts : new Map();
+  }
 
   next(op: string): string {
     if (this.single && this.binding !== null) return this.prefix + this.binding;
-    const k = this.counts.get(op) ?? 0;
-    this.counts.set(op, k + 1);
     const base = this.binding === null ? this.prefix : `${this.prefix}${this.binding}.`;
+    let k = this.counts.get(op) ?? 0;
+    while (this.binding === null && this.isTaken(k === 0 ? op : `${op}_${k}`)) k++;
+    this.counts.set(op, k + 1);
     return base + (k === 0 ? op : `${op}_${k}`);
+  }
+
+  private isTaken(name: string): boolean {
+    return this.scope !== null && (this.scope.entries.has(name) || this.scope.pending.has(name));
   }
 
   // The label of a non-parametric layer in the summary: the binding's path.

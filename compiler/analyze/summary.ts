@@ -1,6 +1,8 @@
 // The model summary `nnc check` prints: one row per layer (its path, op, output shape and parameter
-// count), the total, and a one-line description of the training configuration.
+// count), the total, and every train block of the model, numbered as in the file (`--train N`),
+// with its settings in full: as written, then the defaults of the ones left out.
 
+import type { Expression, TrainDecl } from "../../grammar/ast.ts";
 import { formatShape } from "../ir/graph.ts";
 import type { TrainConfig } from "../ir/config.ts";
 import type { CheckedModel } from "./model-types.ts";
@@ -12,16 +14,21 @@ export interface SummaryRow {
   params: number;
 }
 
+export interface TrainSummary {
+  number: number; // 1-based, among all the train blocks of the file
+  settings: { key: string; value: string; default: boolean }[];
+}
+
 export interface ModelSummary {
   name: string;
   rows: SummaryRow[];
   totalParams: number;
-  train: string | null;
+  trains: TrainSummary[];
 }
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 
-export function summarizeModel(model: CheckedModel, config: TrainConfig | null): ModelSummary {
+export function summarizeModel(model: CheckedModel, trains: { number: number; decl: TrainDecl; config: TrainConfig | null }[] = []): ModelSummary {
   const rows = model.nodes
     .filter((n) => n.layer !== "const")
     .map((n) => ({
@@ -34,22 +41,49 @@ export function summarizeModel(model: CheckedModel, config: TrainConfig | null):
     name: model.name,
     rows,
     totalParams: model.params.reduce((total, p) => total + size(p.shape), 0),
-    train: config ? describeTraining(config) : null,
+    trains: trains.map(({ number, decl, config }) => ({ number, settings: describeTraining(decl, config) })),
   };
 }
 
-export function describeTraining(config: TrainConfig): string {
-  const { kind: optimizer, lr } = config.optimizer;
-  const parts = [
-    `data ${config.data.kind}`,
-    `batch ${config.batch}`,
-    `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`,
-    `${optimizer}(lr: ${lr})`,
-    `schedule ${config.schedule.kind}`,
+// The settings as written, then the defaults of the main ones left out.
+export function describeTraining(decl: TrainDecl, config: TrainConfig | null): TrainSummary["settings"] {
+  const settings = decl.settings.map((s) => ({ key: s.key.name, value: s.args.map((a) => (a.name ? `${a.name.name}: ` : "") + expressionText(a.value)).join(", "), default: false }));
+  if (!config) return settings;
+  const written = new Set(settings.map((s) => s.key));
+  const defaults: [string, string][] = [
+    ["batch", String(config.batch)],
+    ["epochs", String(config.epochs)],
+    ["schedule", config.schedule.kind],
+    ["init", config.init ? config.init.kind : "PyTorch's, per layer"],
+    ["seed", String(config.seed)],
   ];
-  if (config.early_stopping) parts.push(`early stopping on ${config.early_stopping.metric}`);
-  parts.push(`seed ${config.seed}`);
-  return parts.join(", ");
+  for (const [key, value] of defaults) if (!written.has(key)) settings.push({ key, value, default: true });
+  return settings;
+}
+
+// An expression of a setting as the formatter writes it: `warmup(steps: 200) then cosine(to: 1e-5)`.
+export function expressionText(e: Expression): string {
+  switch (e.type) {
+    case "NumberLiteral":
+    case "StringLiteral":
+      return e.raw;
+    case "Identifier":
+      return e.name;
+    case "MemberExpr":
+      return `${expressionText(e.object)}.${e.property.name}`;
+    case "ListExpr":
+      return `[${e.elements.map(expressionText).join(", ")}]`;
+    case "Call":
+      return `${e.callee.name}(${e.args.map((a) => (a.name ? `${a.name.name}: ` : "") + expressionText(a.value)).join(", ")})`;
+    case "Pipe":
+      return `${expressionText(e.left)} |> ${expressionText(e.right)}`;
+    case "BinaryExpr":
+      return `${expressionText(e.left)} ${e.operator} ${expressionText(e.right)}`;
+    case "UnaryExpr":
+      return `-${expressionText(e.argument)}`;
+    case "ThenExpr":
+      return e.parts.map(expressionText).join(" then ");
+  }
 }
 
 export function formatSummary(summary: ModelSummary): string {
@@ -66,6 +100,11 @@ export function formatSummary(summary: ModelSummary): string {
   const out = [`model ${summary.name}`, line(header.path, header.op, header.shape, header.params)];
   for (const r of summary.rows) out.push(line(r.path, r.op, r.shape, count(r.params)));
   out.push(line("total", "", "", count(summary.totalParams)));
-  out.push(summary.train ? `  training: ${summary.train}` : "  training: no train block");
+  if (summary.trains.length === 0) out.push("  training: no train block");
+  for (const train of summary.trains) {
+    out.push(`  train block ${train.number} (\`--train ${train.number}\`):`);
+    const keyWidth = Math.max(...train.settings.map((s) => s.key.length));
+    for (const s of train.settings) out.push(`    ${s.key.padEnd(keyWidth)}  ${s.value}${s.default ? "  (default)" : ""}`);
+  }
   return out.join("\n");
 }

@@ -1,12 +1,13 @@
-// Static checks of a `csv(...)` data source: the file exists (its path is relative to the .nn
-// file's folder), and the label and feature columns it names are in the file's first line. Only
-// the first line is read here; the rows themselves are read, and checked, by runtime/data when the
-// model trains, so a large file costs nothing at compile time.
+// Static checks of a `csv(...)` data source: the file exists and is a readable file (its path is
+// relative to the .nn file's folder), and the label and feature columns it names are in the file's
+// first line. Only the first line is read here; the rows themselves are read, and checked, by
+// runtime/data when the model trains, so a large file costs nothing at compile time.
 
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import type { Expression, Span } from "../../grammar/ast.ts";
+import { describeFsError, FileReadError, statRegularFile } from "../../runtime/files.ts";
 import type { DiagnosticBag } from "../diagnostics/registry.ts";
 import { describeValue, listNames } from "./train-bind.ts";
 
@@ -14,7 +15,7 @@ export type Column = string | number; // a header name, or a 0-based index
 
 export interface CsvSource {
   path: string;
-  label: Column;
+  label: Column | Column[]; // a list: several label columns, read as real values
   features: Column[] | null;
   header: boolean;
   delimiter: string;
@@ -30,35 +31,42 @@ export function readColumn(name: string, expression: Expression, bag: Diagnostic
   return null;
 }
 
-export function readColumns(expression: Expression, bag: DiagnosticBag): Column[] | null {
+export function readColumns(name: string, expression: Expression, bag: DiagnosticBag): Column[] | null {
   if (expression.type !== "ListExpr") {
     bag.report("E0405", expression.span, {
-      args: { name: "features", expected: "a list of column names or numbers", got: describeValue(expression) },
+      args: { name, expected: "a list of column names or numbers", got: describeValue(expression) },
     });
     return null;
   }
-  const columns = expression.elements.map((e) => readColumn("features", e, bag));
+  const columns = expression.elements.map((e) => readColumn(name, e, bag));
   return columns.every((c) => c !== null) ? (columns as Column[]) : null;
 }
 
 // The first line of the file as cells, or null when the file is missing or empty (reported).
 function firstLine(source: CsvSource, baseDir: string, pathSpan: Span, bag: DiagnosticBag): string[] | null {
   const absolute = resolve(baseDir, source.path);
-  if (!existsSync(absolute) || !statSync(absolute).isFile()) {
-    bag.report("E0702", pathSpan, {
-      args: { path: source.path },
-      hint: "the path is read relative to the folder that holds the .nn file",
-    });
-    return null;
-  }
   // 64 KiB is far more than any header; the rest of the file is left for the runtime.
   const buffer = Buffer.alloc(64 * 1024);
-  const fd = openSync(absolute, "r");
   let length: number;
   try {
-    length = readSync(fd, buffer, 0, buffer.length, 0);
-  } finally {
-    closeSync(fd);
+    statRegularFile(absolute);
+    const fd = openSync(absolute, "r");
+    try {
+      length = readSync(fd, buffer, 0, buffer.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    const reason = error instanceof FileReadError ? error.reason : describeFsError(error);
+    if (reason === "no such file") {
+      bag.report("E0702", pathSpan, { args: { path: source.path }, hint: "the path is read relative to the folder that holds the .nn file" });
+    } else {
+      bag.report("E0713", pathSpan, {
+        args: { path: source.path, reason },
+        hint: "`csv(...)` reads one regular file that you may read (not a folder or a device), relative to the folder that holds the .nn file",
+      });
+    }
+    return null;
   }
   const text = buffer.subarray(0, length).toString("utf8").replace(/^\uFEFF/, "");
   const line = text.split(/\r?\n/).find((l) => l.trim() !== "");
@@ -86,7 +94,7 @@ function firstLine(source: CsvSource, baseDir: string, pathSpan: Span, bag: Diag
 export function checkCsv(
   source: CsvSource,
   baseDir: string,
-  spans: { path: Span; label: Span | null; features: Span[] },
+  spans: { path: Span; label: Span[]; features: Span[] },
   bag: DiagnosticBag,
 ): number | null {
   const cells = firstLine(source, baseDir, spans.path, bag);
@@ -105,8 +113,9 @@ export function checkCsv(
     });
     ok = false;
   };
-  check(source.label, spans.label);
-  (source.features ?? []).forEach((feature, i) => check(feature, spans.features[i] ?? spans.label));
+  const labels = Array.isArray(source.label) ? source.label : [source.label];
+  labels.forEach((label, i) => check(label, spans.label[i] ?? spans.path));
+  (source.features ?? []).forEach((feature, i) => check(feature, spans.features[i] ?? spans.path));
   if (!ok) return null;
-  return source.features?.length ?? cells.length - 1;
+  return source.features?.length ?? cells.length - labels.length;
 }

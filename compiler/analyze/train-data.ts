@@ -38,7 +38,12 @@ export const DATA_SOURCES: Record<string, TrainSignature> = {
     doc: "a CSV file; its path is relative to the .nn file",
     params: [
       { name: "path", type: { kind: "string" }, doc: "the file, relative to the .nn file" },
-      { name: "label", type: { kind: "expression" }, positional: false, doc: "the target column: its header name, or its number counted from 0" },
+      {
+        name: "label",
+        type: { kind: "expression" },
+        positional: false,
+        doc: "the target column: its header name, or its number counted from 0; a list of columns gives one real target value per column",
+      },
       { name: "features", type: { kind: "expression" }, optional: true, positional: false, doc: "the input columns; default every column but the label" },
       { name: "header", type: { kind: "bool" }, default: true, positional: false, doc: "whether the first line names the columns" },
       { name: "delimiter", type: { kind: "string" }, default: ",", positional: false, doc: "the one character between cells" },
@@ -78,10 +83,12 @@ export const DATA_SOURCES: Record<string, TrainSignature> = {
 };
 
 // What a data set gives per example: its feature count (null when unknown until the file is
-// read) and its labels (null for a CSV file, whose label column may hold either).
+// read) and its labels (null for a CSV file, whose label column is read as the target asks; its
+// number of label columns is labelColumns).
 interface DataFacts {
   features: number | null;
   labels: { kind: "class"; classes: number } | { kind: "real" } | null;
+  labelColumns?: { count: number; list: boolean; span: Span };
 }
 
 export interface ParsedData {
@@ -167,16 +174,23 @@ function parseCsv(
     bag.report("E0406", spans.delimiter ?? span, { args: { name: "delimiter", requirement: "must be one character", got: JSON.stringify(delimiter) } });
     return null;
   }
-  const label = readColumn("label", v.label as Expression, bag);
-  const features = v.features === undefined ? null : readColumns(v.features as Expression, bag);
+  const labelExpression = v.label as Expression;
+  const list = labelExpression.type === "ListExpr";
+  const label = list ? readColumns("label", labelExpression, bag) : readColumn("label", labelExpression, bag);
+  const features = v.features === undefined ? null : readColumns("features", v.features as Expression, bag);
   if (label === null || (v.features !== undefined && features === null)) return null;
+  if (Array.isArray(label) && label.length === 0) {
+    bag.report("E0405", labelExpression.span, { args: { name: "label", expected: "at least one column", got: "an empty list" } });
+    return null;
+  }
   const source = { kind: "csv" as const, path: v.path as string, label, features, header: v.header as boolean, delimiter };
-  // Each feature's own span, so a wrong column is underlined by itself.
-  const featureList = v.features as Expression | undefined;
-  const featureSpans = featureList?.type === "ListExpr" ? featureList.elements.map((e) => e.span) : [];
-  const featureCount = checkCsv(source, baseDir, { path: spans.path ?? span, label: spans.label ?? null, features: featureSpans }, bag);
+  // Each column's own span, so a wrong column is underlined by itself.
+  const elementSpans = (e: Expression | undefined) => (e?.type === "ListExpr" ? e.elements.map((x) => x.span) : e ? [e.span] : []);
+  const columnSpans = { path: spans.path ?? span, label: elementSpans(labelExpression), features: elementSpans(v.features as Expression | undefined) };
+  const featureCount = checkCsv(source, baseDir, columnSpans, bag);
   if (featureCount === null) return null;
-  return { source, facts: { features: featureCount, labels: null }, span };
+  const labelColumns = { count: Array.isArray(label) ? label.length : 1, list, span: labelExpression.span };
+  return { source, facts: { features: featureCount, labels: null, labelColumns }, span };
 }
 
 // The product of an input's or target's non-batch dims (the first dim is the batch), or null when
@@ -225,6 +239,25 @@ export function checkDataFitsModel(data: ParsedData, model: ModelInterface | nul
   }
 
   const targetNote = [bag.note("the target was declared here", target.span)];
+  const columns = data.facts.labelColumns;
+  if (columns?.list) {
+    const width = target.kind === "class" ? 1 : exampleSize(target.shape);
+    if (target.kind === "class" || (width !== null && width !== columns.count)) {
+      bag.report("E0714", columns.span, {
+        args: {
+          count: plural(columns.count, "column"),
+          target: target.name,
+          takes: target.kind === "class" ? "one class label per example" : `${plural(width!, "value")} per example`,
+        },
+        notes: targetNote,
+        hint:
+          target.kind === "class" ? "name the one column of class labels, e.g. `label: \"species\"`"
+          : `list ${width} label columns, or declare \`target ${target.name}: [B, ${columns.count}]\``,
+      });
+      return null;
+    }
+    return ok ? "real" : null;
+  }
   if (target.kind === "class") {
     if (labels?.kind === "real") {
       bag.report("E0706", data.span, {
@@ -260,7 +293,14 @@ export function checkDataFitsModel(data: ParsedData, model: ModelInterface | nul
     });
     return null;
   }
-  if (labels?.kind === "real" && width !== null && width !== 1) {
+  if (columns) {
+    // One label column for a real target: its values for one value per example (−1/+1 for hinge
+    // and perceptron, from 0/1 or −1/+1), else class labels 0..K−1 as one-hot rows of K.
+    if (width === 1) return !ok ? null : model.loss === "hinge" || model.loss === "perceptron" ? "signed" : "real";
+    if (width === null) return ok ? "real" : null;
+    if (target.shape.length === 2) return ok ? "one_hot" : null;
+  }
+  if ((labels?.kind === "real" || columns) && width !== null && width !== 1) {
     bag.report("E0707", data.span, {
       args: { data: name, target: target.name, width },
       notes: targetNote,

@@ -99,6 +99,9 @@ export const SCHEDULES: Record<string, TrainSignature> = {
       { name: "step_size_down", type: count, optional: true, doc: "steps from high to low; default step_size_up" },
       { name: "mode", type: { kind: "enum", values: ["triangular", "triangular2", "exp_range"] }, default: "triangular", doc: "`triangular`, `triangular2` (halve each cycle) or `exp_range`" },
       { name: "gamma", type: { kind: "number", min: 0, max: 1, minExclusive: true }, default: 1, doc: "the decay per step of `exp_range`, in (0, 1]" },
+      { name: "cycle_momentum", type: { kind: "bool" }, default: true, doc: "cycle the optimizer's momentum (Adam's β1) opposite to the rate, as PyTorch's default; `false` for optimizers without momentum" },
+      { name: "base_momentum", type: { kind: "number", min: 0, max: 1, maxExclusive: true }, default: 0.8, doc: "the momentum at the top of a cycle (at `high`), in [0, 1)" },
+      { name: "max_momentum", type: { kind: "number", min: 0, max: 1, maxExclusive: true }, default: 0.9, doc: "the momentum at the bottom of a cycle (at `low`), in [0, 1)" },
       every("step", true),
       forParam,
     ],
@@ -249,6 +252,9 @@ function buildConfig(
         step_size_down: maybe("step_size_down") ?? up,
         mode: v.mode as "triangular" | "triangular2" | "exp_range",
         gamma: num("gamma"),
+        cycle_momentum: v.cycle_momentum as boolean,
+        base_momentum: num("base_momentum"),
+        max_momentum: num("max_momentum"),
         every: "step",
       };
     }

@@ -122,7 +122,7 @@ export const SETTINGS: Record<string, SettingSpec> = {
   },
   checkpoint: {
     name: "checkpoint",
-    doc: "save the weights to a safetensors file (relative to the .nn file) during training",
+    doc: "save the weights to a safetensors file during training (a relative path is relative to the working directory; `runs/NAME.safetensors` by convention)",
     required: false,
     otherwise: "no checkpoints",
     params: [

@@ -8,7 +8,7 @@
 
 import type { Expression, Setting, Span, TrainDecl } from "../../grammar/ast.ts";
 import { closest, type DiagnosticBag } from "../diagnostics/registry.ts";
-import type { TrainConfig, ModelInterface, SplitConfig } from "../ir/config.ts";
+import type { TrainConfig, ModelInterface, ScheduleConfig, SplitConfig } from "../ir/config.ts";
 import { bindArguments, type BoundValue } from "./args.ts";
 import { findThen, listNames } from "./train-bind.ts";
 import { checkDataFitsModel, parseData } from "./train-data.ts";
@@ -81,6 +81,19 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
   }
   const clipValue = expression("clip", "clip");
   const clip = clipValue ? parseClip(clipValue, bag) : null;
+  if (optimizer?.kind === "lbfgs" && clipValue && clip !== null) {
+    bag.report("E0619", clipValue.span, {
+      notes: [bag.note("L-BFGS was chosen here", optimizerValue!.span)],
+      hint: "remove `clip`, or pick a first-order optimizer such as `adam` to clip its gradients",
+    });
+  }
+  if (optimizer && scheduleValue && schedule && cyclesMomentum(schedule.config) && (optimizer.kind === "adagrad" || optimizer.kind === "lbfgs")) {
+    bag.report("E0620", scheduleValue.span, {
+      args: { optimizer: optimizer.kind },
+      notes: [bag.note(`\`${optimizer.kind}\` was chosen here`, optimizerValue!.span)],
+      hint: "write `cyclic(…, cycle_momentum: false)` to cycle only the learning rate",
+    });
+  }
 
   const metrics = parseMetrics(given.get("metrics"), model, bag);
   const checkpoint = given.get("checkpoint");
@@ -108,6 +121,13 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     metrics: metrics ?? defaultMetrics(model),
     checkpoint: checkpoint ? { path: checkpoint.values.path as string, every: checkpoint.values.every as number } : null,
   };
+}
+
+// Whether the schedule, or a part of it, is a `cyclic` that cycles momentum (PyTorch's CyclicLR
+// refuses an optimizer without momentum or betas then).
+function cyclesMomentum(config: ScheduleConfig): boolean {
+  if (config.kind === "cyclic") return config.cycle_momentum;
+  return config.kind === "sequence" && config.parts.some(cyclesMomentum);
 }
 
 function countErrors(bag: DiagnosticBag): number {

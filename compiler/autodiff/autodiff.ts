@@ -3,7 +3,7 @@
 // the result can be differentiated again.
 
 import { InternalError } from "../diagnostics/diagnostic.ts";
-import { GraphBuilder, formatShape, sameShape, type Graph } from "../ir/graph.ts";
+import { cloneGraph, GraphBuilder, formatShape, sameShape, type Graph } from "../ir/graph.ts";
 import { zeros } from "./grad-helpers.ts";
 import { gradRule } from "./grad-rules.ts";
 
@@ -57,4 +57,12 @@ export function gradients(graph: Graph, of: number, wrt: number[]): number[] {
   }
 
   return wrt.map((w) => grads.get(w) ?? zeros(b, graph.nodes[w]!.shape));
+}
+
+// The pure form of `gradients`: a new graph (the given one extended on a copy, which is left
+// untouched) and the gradient nodes in it. Compiling a step twice from one lowered model gives the
+// same graph both times.
+export function differentiate(graph: Graph, of: number, wrt: number[]): { graph: Graph; grads: number[] } {
+  const copy = cloneGraph(graph);
+  return { graph: copy, grads: gradients(copy, of, wrt) };
 }

@@ -80,6 +80,7 @@ export const GRAD_RULES: { [K in Op]: GradRule<K> } = {
   },
   eq: none,
   one_hot: none,
+  argmax: none,
 
   // Each input element contributed once to its sum: broadcast g back over the reduced axes.
   sum: (b, n, g) => {

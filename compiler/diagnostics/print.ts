@@ -1,15 +1,20 @@
 // Prints diagnostics for people (`file:line:col: error[E0302]: message`, a code frame with a caret
 // under the span, each note with its own location and frame, then the hint) and for programs
 // (`--json`). Positions stay offsets everywhere else; this is the only place that turns them into
-// 1-based lines and columns (columns count characters, not UTF-16 units or bytes).
+// 1-based lines and columns (columns count characters, not UTF-16 units or bytes; ./lines.ts).
+// What comes from the file is printed through ./visible.ts, so a hostile file cannot send escape
+// sequences to the terminal, and at most MAX_SHOWN diagnostics are printed in full.
 
 import type { Span } from "../../grammar/ast.ts";
 import type { Diagnostic, Note } from "./diagnostic.ts";
+import { LineIndex as SourceLines } from "./lines.ts";
+import { visibleChar, visibleText } from "./visible.ts";
 
-export interface Position {
-  line: number;
-  column: number;
-}
+export type { Position } from "./lines.ts";
+
+// How many diagnostics are printed in full; the rest are counted ("and 99,950 more"). A file with
+// thousands of errors is garbled or generated, and its first errors say what is wrong.
+export const MAX_SHOWN = 50;
 
 export interface FormatOptions {
   color: boolean;
@@ -35,33 +40,6 @@ export function dedupeDiagnostics(diagnostics: readonly Diagnostic[]): Diagnosti
     seen.add(key);
     return true;
   });
-}
-
-class SourceLines {
-  private readonly starts: number[] = [0];
-  constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.starts.push(i + 1);
-  }
-
-  position(offset: number): Position {
-    const clamped = Math.max(0, Math.min(offset, this.text.length));
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid]! <= clamped) low = mid;
-      else high = mid - 1;
-    }
-    const column = [...this.text.slice(this.starts[low]!, clamped)].length + 1;
-    return { line: low + 1, column };
-  }
-
-  // The text of a 1-based line, without its line break.
-  line(n: number): string {
-    const start = this.starts[n - 1] ?? this.text.length;
-    const next = this.starts[n];
-    return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, "");
-  }
 }
 
 const ANSI = { red: "\x1b[31m", yellow: "\x1b[33m", cyan: "\x1b[36m", blue: "\x1b[34m", bold: "\x1b[1m", reset: "\x1b[0m" };
@@ -90,23 +68,47 @@ function frame(span: Span, lines: SourceLines, options: FormatOptions, caretColo
       out.push(`${" ".repeat(width + 1)}...`);
       continue;
     }
-    const text = lines.line(n);
-    const chars = [...text];
-    const from = n === start.line ? start.column - 1 : chars.findIndex((c) => c !== " " && c !== "\t");
-    const to = n === end.line ? end.column - 1 : chars.length;
+    const line = window(lines.line(n), n === start.line ? start.column - 1 : 0);
+    const chars = line.chars;
+    const shownChars = chars.map(visibleChar);
+    const from = n === start.line ? start.column - 1 - line.skipped : chars.findIndex((c) => c !== " " && c !== "\t");
+    const to = n === end.line ? Math.min(end.column - 1 - line.skipped, chars.length) : chars.length;
     const first = Math.max(0, Math.min(from, chars.length));
-    const count = Math.max(1, to - first);
+    // Carets cover what is shown: a stand-in such as `<U+200B>` is as wide as its text.
+    const count = Math.max(1, shownChars.slice(first, Math.max(first, to)).join("").length);
     // Tabs stay tabs under the line, so the caret lines up however the terminal shows them.
-    const pad = chars.slice(0, first).map((c) => (c === "\t" ? "\t" : " ")).join("");
-    out.push(`${paint(`${String(n).padStart(width)} |`, [ANSI.blue], options)} ${text}`.trimEnd());
+    const pad = shownChars.slice(0, first).map((c) => (c === "\t" ? "\t" : " ".repeat([...c].length))).join("");
+    out.push(`${paint(`${String(n).padStart(width)} |`, [ANSI.blue], options)} ${shownChars.join("")}`.trimEnd());
     out.push(`${paint(`${" ".repeat(width)} |`, [ANSI.blue], options)} ${pad}${paint("^".repeat(count), [caretColor, ANSI.bold], options)}`);
   }
   return out;
 }
 
+// A line longer than MAX_FRAME_WIDTH characters is shown in part: from a little before `column`
+// (0-based), with `...` where text was cut.
+const MAX_FRAME_WIDTH = 120;
+
+function window(text: string, column: number): { chars: string[]; skipped: number } {
+  if (text.length <= MAX_FRAME_WIDTH) return { chars: [...text], skipped: 0 };
+  const all = [...text];
+  if (all.length <= MAX_FRAME_WIDTH) return { chars: all, skipped: 0 };
+  const skipped = Math.max(0, Math.min(column - 20, all.length - MAX_FRAME_WIDTH));
+  const chars = all.slice(skipped, skipped + MAX_FRAME_WIDTH);
+  if (skipped > 0) chars.splice(0, 3, ".", ".", ".");
+  if (skipped + MAX_FRAME_WIDTH < all.length) chars.splice(-3, 3, ".", ".", ".");
+  return { chars, skipped };
+}
+
+// A message as printed: visible (./visible.ts), and cut in the middle when a garbled file puts a
+// name of thousands of characters into it.
+function shown(message: string): string {
+  const text = visibleText(message);
+  return text.length <= 400 ? text : `${text.slice(0, 200)} ... ${text.slice(-100)}`;
+}
+
 function formatNote(note: Note, sources: Map<string, string>, cache: Map<string, SourceLines>, options: FormatOptions, width: number): string[] {
   const lines = linesOf(note.file, sources, cache);
-  const head = `${location(note.file, note.span, lines)}: ${paint("note", [ANSI.cyan, ANSI.bold], options)}: ${note.message}`;
+  const head = `${location(note.file, note.span, lines)}: ${paint("note", [ANSI.cyan, ANSI.bold], options)}: ${shown(note.message)}`;
   return [head, ...(note.span && lines ? frame(note.span, lines, options, ANSI.cyan, width) : [])];
 }
 
@@ -133,11 +135,11 @@ export function formatDiagnostic(d: Diagnostic, sources: Map<string, string>, op
   const lines = linesOf(d.file, sources, cache);
   const color = d.severity === "error" ? ANSI.red : ANSI.yellow;
   const label = paint(`${d.severity}[${d.code}]`, [color, ANSI.bold], options);
-  const out = [`${location(d.file, d.span, lines)}: ${label}: ${paint(d.message, [ANSI.bold], options)}`];
+  const out = [`${location(d.file, d.span, lines)}: ${label}: ${paint(shown(d.message), [ANSI.bold], options)}`];
   const width = gutterWidth(d, sources, cache);
   if (d.span && lines) out.push(...frame(d.span, lines, options, color, width));
   for (const note of d.notes) out.push(...formatNote(note, sources, cache, options, width));
-  if (d.hint) out.push(`  = ${paint("hint", [ANSI.bold], options)}: ${d.hint}`);
+  if (d.hint) out.push(`  = ${paint("hint", [ANSI.bold], options)}: ${shown(d.hint)}`);
   return out.join("\n");
 }
 
@@ -150,11 +152,22 @@ export function summaryLine(diagnostics: readonly Diagnostic[]): string {
   return parts.join(", ");
 }
 
-// Every diagnostic, sorted, separated by blank lines, then the summary line ("2 errors, 1 warning").
+// "99,950 more errors and 2 more warnings"
+function moreLine(rest: readonly Diagnostic[]): string {
+  const errors = rest.filter((d) => d.severity === "error").length;
+  const warnings = rest.length - errors;
+  const part = (n: number, what: string) => `${n.toLocaleString("en-US")} more ${what}${n === 1 ? "" : "s"}`;
+  return [errors ? part(errors, "error") : "", warnings ? part(warnings, "warning") : ""].filter(Boolean).join(" and ");
+}
+
+// The diagnostics, sorted, separated by blank lines (the first MAX_SHOWN, then how many more), then
+// the summary line ("2 errors, 1 warning").
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: Map<string, string>, options: FormatOptions = { color: false }): string {
   if (diagnostics.length === 0) return "";
   const cache = new Map<string, SourceLines>();
-  const blocks = sortDiagnostics(diagnostics).map((d) => formatDiagnostic(d, sources, options, cache));
+  const sorted = sortDiagnostics(diagnostics);
+  const blocks = sorted.slice(0, MAX_SHOWN).map((d) => formatDiagnostic(d, sources, options, cache));
+  if (sorted.length > MAX_SHOWN) blocks.push(`... and ${moreLine(sorted.slice(MAX_SHOWN))}, not shown`);
   return `${blocks.join("\n\n")}\n\n${summaryLine(diagnostics)}\n`;
 }
 
@@ -182,9 +195,10 @@ export interface JsonDiagnostic extends JsonRange {
   hint: string | null;
 }
 
-export function diagnosticsToJson(diagnostics: readonly Diagnostic[], sources: Map<string, string>): JsonDiagnostic[] {
+// The first `limit` diagnostics, sorted (the caller says how many were left out).
+export function diagnosticsToJson(diagnostics: readonly Diagnostic[], sources: Map<string, string>, limit = Number.POSITIVE_INFINITY): JsonDiagnostic[] {
   const cache = new Map<string, SourceLines>();
-  return sortDiagnostics(diagnostics).map((d) => ({
+  return sortDiagnostics(diagnostics).slice(0, limit).map((d) => ({
     code: d.code,
     severity: d.severity,
     message: d.message,

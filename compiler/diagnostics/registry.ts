@@ -58,6 +58,8 @@ export function makeDiagnostic(code: string, file: string, span: Span | null, op
   };
 }
 
+const MAX_SUGGESTED = 1000;
+
 // Collects the diagnostics of one file. Passes report into it and go on, so one run shows every
 // error of a file.
 export class DiagnosticBag {
@@ -74,35 +76,64 @@ export class DiagnosticBag {
     return { message, file: this.file, span };
   }
 
+  // Whether "did you mean" hints are still worth computing: past the first MAX_SUGGESTED
+  // diagnostics (more than are ever printed) a file is garbled, and building the candidate lists
+  // for each of its errors would cost the number of errors times the number of names.
+  get suggesting(): boolean {
+    return this.items.length < MAX_SUGGESTED;
+  }
+
   get hasErrors(): boolean {
     return this.items.some((d) => d.severity === "error");
   }
 }
 
+// Suggestions are for typos in names people type. Longer names, and candidates past the first
+// MAX_CANDIDATES, are not compared: the edit distance of two names costs the product of their
+// lengths, and a garbled or generated file must not make the checker quadratic.
+const MAX_SUGGESTION_LENGTH = 64;
+const MAX_CANDIDATES = 10_000;
+
+// Cells of the edit-distance table computed, so tests can check the work stays bounded
+// (test/errors/work.test.ts).
+export const suggestionWork = { cells: 0 };
+
 // "did you mean `relu`?": the closest candidate within a small edit distance, if any.
 export function closest(name: string, candidates: Iterable<string>): string | null {
+  if (name.length > MAX_SUGGESTION_LENGTH) return null;
+  const lower = name.toLowerCase();
   let best: string | null = null;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  let bound = Math.max(2, Math.floor(name.length / 3)); // the largest distance still suggested
+  let examined = 0;
   for (const candidate of candidates) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
+    if (++examined > MAX_CANDIDATES) break;
+    // The distance is at least the difference of the lengths.
+    if (candidate.length > MAX_SUGGESTION_LENGTH || Math.abs(candidate.length - name.length) > bound) continue;
+    const d = editDistance(lower, candidate.toLowerCase(), bound);
+    if (d <= bound) {
       best = candidate;
-      bestDistance = d;
+      bound = d - 1; // a later candidate must be closer
     }
   }
   return best;
 }
 
-export function editDistance(a: string, b: string): number {
+// The Levenshtein distance of `a` and `b`, or `max + 1` as soon as it is sure to exceed `max`.
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0]!;
     row[0] = i;
+    let rowMin = row[0];
     for (let j = 1; j <= b.length; j++) {
       const current = row[j]!;
       row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
       previous = current;
+      rowMin = Math.min(rowMin, row[j]!);
     }
+    suggestionWork.cells += b.length;
+    // Every later row's values are at least this row's smallest.
+    if (rowMin > max) return max + 1;
   }
   return row[b.length]!;
 }

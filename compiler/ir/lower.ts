@@ -81,6 +81,9 @@ function lowerNode(b: GraphBuilder, node: LayerNode, inputs: number[], params: M
   // lists them in the same order whatever the layer's lowering reads first.
   const local = new Map<string, number>();
   for (const p of node.params) {
+    // The analyzer names parameters uniquely by construction (DESIGN.md, "Parameter names"); a
+    // repeat would make two layers share one checkpoint entry.
+    if (params.has(p.name)) throw new InternalError(`two parameters are named ${p.name}`);
     const id = b.source("param", { name: p.name }, p.shape);
     local.set(p.local, id);
     const init: Initializer = p.init ?? (p.role === "weight" && options.defaultInit ? options.defaultInit : { kind: "torch_default" });
@@ -107,7 +110,7 @@ function lowerNode(b: GraphBuilder, node: LayerNode, inputs: number[], params: M
   }
   const ctx: LowerContext = {
     b,
-    mode: b.graph.mode,
+    mode: b.graph.mode === "eval" ? "eval" : "train",
     node,
     param(name) {
       const id = local.get(name);

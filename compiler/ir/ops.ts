@@ -15,8 +15,9 @@ export interface OpAttrs {
   state: { name: string }; // a non-trainable buffer (batch-norm running statistics)
   const: { value: number }; // a constant filled to the node's shape
   // Inverted-dropout mask: each element is 0 with probability p, else 1/(1-p). Its input only
-  // gives the shape. Random bits come from the runtime's generator, so the op has no gradient.
-  dropout_mask: { p: number };
+  // gives the shape. An element's random bits hash the step's seed, `key` (one per dropout layer)
+  // and the element's index (runtime/random.ts), the same on every backend; no gradient.
+  dropout_mask: { p: number; key: number };
   // The product of the input's sizes along `axes`, as a scalar (symbolic dims resolve at run time).
   dim_size: { axes: number[] };
 
@@ -47,6 +48,9 @@ export interface OpAttrs {
   sum: { axes: number[]; keepdims: boolean };
   mean: { axes: number[]; keepdims: boolean };
   max: { axes: number[]; keepdims: boolean };
+  // The index of the first largest element along `axis` (that axis removed), as a float; for
+  // accuracy, so it has no gradient.
+  argmax: { axis: number };
   softmax: { axis: number };
   log_softmax: { axis: number };
 
@@ -89,6 +93,7 @@ export const REDUCE_OPS = ["sum", "mean", "max"] as const;
 export const MOVEMENT_OPS = ["reshape", "transpose", "broadcast", "concat", "slice"] as const;
 export const OTHER_OPS = [
   "one_hot",
+  "argmax",
   "softmax",
   "log_softmax",
   "matmul",
@@ -126,4 +131,5 @@ export const NON_DIFFERENTIABLE_OPS: ReadonlySet<Op> = new Set<Op>([
   "step",
   "eq",
   "one_hot",
+  "argmax",
 ]);

@@ -65,6 +65,10 @@ export function printGraph(graph: Graph, options: PrintOptions = {}): string {
     out.push("state updates:");
     for (const u of graph.stateUpdates) out.push(`  ${u.name} <- %${u.node}`);
   }
+  if (graph.paramUpdates.length) {
+    out.push("parameter updates:");
+    for (const u of graph.paramUpdates) out.push(`  ${u.name} <- %${u.node}`);
+  }
   out.push("outputs:");
   for (const [name, id] of Object.entries(graph.outputs)) out.push(`  ${name} = %${id}`);
   return `${out.join("\n")}\n`;

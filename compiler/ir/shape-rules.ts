@@ -111,6 +111,7 @@ export const SHAPE_RULES: { [K in Op]: Rule<K> } = {
   sum: ([x], a) => reduce(x!, a.axes, a.keepdims),
   mean: ([x], a) => reduce(x!, a.axes, a.keepdims),
   max: ([x], a) => reduce(x!, a.axes, a.keepdims),
+  argmax: ([x], a) => reduce(x!, [a.axis], false),
   softmax: ([x], a) => (normalizeAxis(a.axis, x!.shape.length) < x!.shape.length ? f32([...x!.shape]) : "axis out of range"),
   log_softmax: ([x], a) => (normalizeAxis(a.axis, x!.shape.length) < x!.shape.length ? f32([...x!.shape]) : "axis out of range"),
 

@@ -6,7 +6,6 @@
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
-import type { Rng } from "../rng.ts";
 import { cpuKernel } from "./kernels.ts";
 import { buildPlan, type ArrayType, type Plan } from "./plan.ts";
 import type { Feeds, FloatArray, RunEnv } from "./types.ts";
@@ -46,17 +45,18 @@ export class CpuProgram {
     const symbols = new Set<string>();
     for (const node of this.order) for (const d of node.shape) if (typeof d === "string") symbols.add(d);
     this.symbols = [...symbols].sort();
-    this.env = { feeds: { inputs: {}, params: {}, state: {} }, rng: null as unknown as Rng };
+    this.env = { feeds: { inputs: {}, params: {}, state: {} }, seed: 0 };
   }
 
   // Computes the requested outputs, one array per output in the order given to the constructor.
   // The arrays belong to the program: they are overwritten by the next run with the same
   // bindings, so copy what must be kept. `bindings` may leave out dims that a fed input's size
   // determines (e.g. the batch size B of x: [B, 784]).
-  run(feeds: Feeds, bindings: Record<string, number>, rng: Rng): FloatArray[] {
+  // `seed` draws the dropout masks (the same masks on every backend, runtime/random.ts).
+  run(feeds: Feeds, bindings: Record<string, number>, seed = 0): FloatArray[] {
     const plan = this.planFor(this.bind(feeds, bindings));
     this.env.feeds = feeds;
-    this.env.rng = rng;
+    this.env.seed = seed >>> 0;
     const results = plan.results.slice();
     // Sources read the fed array in place when its type is the program's, else a converted copy.
     for (const source of plan.sources) {

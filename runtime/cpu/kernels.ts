@@ -9,7 +9,8 @@ import * as ew from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import { broadcast, concat, slice, transpose } from "./movement.ts";
 import { avgpool2d, maxpool2d, maxpool2dGather, maxpool2dGrad } from "./pool.ts";
-import { reduce, softmax } from "./reduce.ts";
+import { argmaxAlong, reduce, softmax } from "./reduce.ts";
+import { dropoutBits, dropThreshold } from "../random.ts";
 import type { CpuKernel, FloatArray, KernelCall } from "./types.ts";
 
 // Copies a fed array into the node's buffer (converting between float32 and float64 if needed).
@@ -33,12 +34,14 @@ export const CPU_KERNELS: { [K in Op]: CpuKernel<K> } = {
   param: (call) => feed(call, call.env.feeds.params, call.node.attrs.name),
   state: (call) => feed(call, call.env.feeds.state, call.node.attrs.name),
   const: (call) => call.out.fill(call.node.attrs.value),
-  // Inverted dropout: 0 with probability p, else 1/(1 − p), one draw per element in order.
+  // Inverted dropout: 0 with probability p, else 1/(1 − p), each element's draw a hash of the
+  // run's seed, the mask's key and the element's index (runtime/random.ts).
   dropout_mask: (call) => {
     const { out, env } = call;
-    const p = call.node.attrs.p;
+    const { p, key } = call.node.attrs;
     const keep = 1 / (1 - p);
-    for (let i = 0; i < out.length; i++) out[i] = env.rng.uniform() < p ? 0 : keep;
+    const threshold = dropThreshold(p);
+    for (let i = 0; i < out.length; i++) out[i] = dropoutBits(env.seed, key, i) >>> 8 < threshold ? 0 : keep;
   },
   dim_size: (call) => {
     const shape = call.inShapes[X]!;
@@ -82,6 +85,7 @@ export const CPU_KERNELS: { [K in Op]: CpuKernel<K> } = {
   sum: (call) => reduce("sum", call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axes),
   mean: (call) => reduce("mean", call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axes),
   max: (call) => reduce("max", call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axes),
+  argmax: (call) => argmaxAlong(call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axis),
   softmax: (call) => softmax(false, call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axis),
   log_softmax: (call) => softmax(true, call.out, call.inputs[X]!, call.inShapes[X]!, call.node.attrs.axis),
 

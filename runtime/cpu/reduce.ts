@@ -84,3 +84,27 @@ export function softmax(log: boolean, out: FloatArray, x: FloatArray, shape: num
     }
   }
 }
+
+// The index of the first largest element along `axis` (a NaN never wins: it is not larger), as
+// the accuracy metric picks the predicted class.
+export function argmaxAlong(out: FloatArray, x: FloatArray, shape: number[], axis: number): void {
+  const a = axis < 0 ? axis + shape.length : axis;
+  const n = shape[a]!;
+  let inner = 1;
+  for (let i = a + 1; i < shape.length; i++) inner *= shape[i]!;
+  const outer = n * inner === 0 ? 0 : x.length / (n * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let q = 0; q < inner; q++) {
+      const base = o * n * inner + q;
+      let best = 0;
+      let bestValue = x[base]!;
+      for (let j = 1, at = base + inner; j < n; j++, at += inner) {
+        if (x[at]! > bestValue) {
+          bestValue = x[at]!;
+          best = j;
+        }
+      }
+      out[o * inner + q] = best;
+    }
+  }
+}

@@ -3,7 +3,6 @@
 
 import type { IRNode } from "../../compiler/ir/graph.ts";
 import type { Op } from "../../compiler/ir/ops.ts";
-import type { Rng } from "../rng.ts";
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -16,7 +15,7 @@ export interface Feeds {
 // What changes from one run to the next; the executor updates one shared object per run.
 export interface RunEnv {
   feeds: Feeds;
-  rng: Rng;
+  seed: number; // the dropout seed of this run (runtime/random.ts)
 }
 
 // One call of a kernel: the node, its output buffer and shape, its input buffers and shapes. The

@@ -9,13 +9,19 @@ import { DataError } from "./errors.ts";
 export type Column = string | number; // a header name, or a 0-based index
 
 export interface ResolvedColumns {
-  label: number;
+  labels: number[]; // one column, or a list of them (one per target value)
   features: number[];
 }
 
 // `header` is the first line's cells when the file has a header, else null; `width` is the number
 // of cells in every row. The header is line 1 of the file.
-export function resolveColumns(file: string, header: string[] | null, width: number, label: Column, features: Column[] | null): ResolvedColumns {
+export function resolveColumns(
+  file: string,
+  header: string[] | null,
+  width: number,
+  label: Column | Column[],
+  features: Column[] | null,
+): ResolvedColumns {
   if (header) checkDuplicates(file, header);
   const find = (column: Column): number => {
     if (typeof column === "number") {
@@ -32,19 +38,22 @@ export function resolveColumns(file: string, header: string[] | null, width: num
     const hint = suggestion !== null ? `did you mean "${suggestion}"?` : `the columns are ${header.map((h) => `"${h}"`).join(", ")}`;
     throw new DataError(`no column named "${column}" (${hint})`, { file, row: 1 });
   };
-  const labelIndex = find(label);
-  const featureIndices = features === null ? range(width).filter((i) => i !== labelIndex) : features.map(find);
+  const labelIndices = (Array.isArray(label) ? label : [label]).map(find);
+  const featureIndices = features === null ? range(width).filter((i) => !labelIndices.includes(i)) : features.map(find);
   const name = (i: number) => (header ? header[i]! : i);
-  if (featureIndices.includes(labelIndex)) {
-    throw new DataError("is the label, so it cannot also be a feature", { file, column: name(labelIndex) });
-  }
-  const seen = new Set<number>();
-  for (const i of featureIndices) {
-    if (seen.has(i)) throw new DataError("is listed twice in `features`", { file, column: name(i) });
-    seen.add(i);
-  }
+  const twice = (indices: number[], setting: string) => {
+    const seen = new Set<number>();
+    for (const i of indices) {
+      if (seen.has(i)) throw new DataError(`is listed twice in \`${setting}\``, { file, column: name(i) });
+      seen.add(i);
+    }
+  };
+  twice(labelIndices, "label");
+  const both = featureIndices.find((i) => labelIndices.includes(i));
+  if (both !== undefined) throw new DataError("is the label, so it cannot also be a feature", { file, column: name(both) });
+  twice(featureIndices, "features");
   if (featureIndices.length === 0) throw new DataError("the file has no feature columns besides the label", { file });
-  return { label: labelIndex, features: featureIndices };
+  return { labels: labelIndices, features: featureIndices };
 }
 
 function checkDuplicates(file: string, header: string[]): void {

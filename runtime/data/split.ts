@@ -1,7 +1,10 @@
 // Seeded train/validation/test splits. The rows of the training pool are put in a random order
-// drawn from Rng.derive(seed, "split"); the first test-count rows go to test, the next to validation and the
-// rest to training (each split keeps that random order). A fraction above 0 always holds out at
-// least one example, and the training split must keep at least one. A source that defines its own
+// drawn from Rng.derive(seed, "split"); the first test-count rows go to test, the next to
+// validation and the rest to training. Each split keeps that random order, except with `shuffle
+// false`: then every split keeps the rows in the data set's order (which rows are held out is
+// still drawn from the seed), so a run without a split sees the rows exactly in the file's order,
+// as PyTorch's DataLoader with shuffle=False does. A fraction above 0 always holds out at least
+// one example, and the training split must keep at least one. A source that defines its own
 // test set (MNIST) keeps it: only validation comes out of its training part, and a test fraction
 // for it is refused by the analyzer (E0709), so here it is an internal error.
 //
@@ -20,7 +23,7 @@ export interface Splits {
   test: Dataset | null; // the source's own test set, or the held-out fraction; null when neither
 }
 
-export function makeSplits(data: LoadedData, split: SplitConfig, seed: number): Splits {
+export function makeSplits(data: LoadedData, split: SplitConfig, seed: number, shuffle = true): Splits {
   const pool = data.train;
   if (data.test !== null && split.test > 0) {
     throw new Error(`internal error: ${pool.source} has its own test set, so split.test must be 0 (the analyzer reports E0709)`);
@@ -36,8 +39,12 @@ export function makeSplits(data: LoadedData, split: SplitConfig, seed: number): 
     );
   }
   const order = Rng.derive(seed, "split").permutation(n);
-  const part = (start: number, count: number, name: string) =>
-    count > 0 ? subset(pool, order.subarray(start, start + count), `${baseName(pool.source)} (${name})`) : null;
+  const part = (start: number, count: number, name: string) => {
+    if (count === 0) return null;
+    const rows = order.subarray(start, start + count);
+    if (!shuffle) rows.sort();
+    return subset(pool, rows, `${baseName(pool.source)} (${name})`);
+  };
   return {
     test: data.test ?? part(0, testCount, "test"),
     validation: part(testCount, validationCount, "validation"),

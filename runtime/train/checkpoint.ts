@@ -15,7 +15,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ParamInfo, StateInfo } from "../../compiler/ir/graph.ts";
 import type { Standardizer } from "../data/standardize.ts";
-import { decodeJson, encodeJson } from "./json-numbers.ts";
+import { checkStandardizer, MetadataReader } from "./checkpoint-metadata.ts";
+import { encodeJson } from "./json-numbers.ts";
 import { CheckpointError, readSafetensors, type Tensor, writeSafetensors } from "./safetensors.ts";
 
 // Version 2 names optimizer tensors by parameter; version 1 (`optimizer.<slot>.<index>`) still loads.
@@ -108,17 +109,10 @@ export function saveCheckpoint(path: string, content: CheckpointContent, shapes:
 // kept apart, so a load for `--init` simply ignores them.
 export function loadCheckpoint(path: string): CheckpointContent {
   const { tensors, metadata } = readSafetensors(path);
-  const json = <T>(key: string, fallback: T): T => {
-    if (metadata[key] === undefined) return fallback;
-    try {
-      return decodeJson(metadata[key]!) as T;
-    } catch {
-      throw new CheckpointError(path, `its metadata \`${key}\` is not valid JSON`);
-    }
-  };
-  const paramOrder = json<string[]>("params", []);
-  const stateNames = new Set(json<string[]>("state", []));
-  const optimizerMeta = json<{ kind: string; scalars: Record<string, number>; slots?: Record<string, number> } | null>("optimizer", null);
+  const read = new MetadataReader(path, metadata);
+  const paramOrder = read.names("params");
+  const stateNames = new Set(read.names("state"));
+  const optimizerMeta = read.optimizer(Object.keys(tensors).length);
   const optimizerTensors = optimizerMeta ? readOptimizerTensors(path, tensors, optimizerMeta, paramOrder) : {};
 
   const params: Record<string, Float32Array> = {};
@@ -139,17 +133,19 @@ export function loadCheckpoint(path: string): CheckpointContent {
   const mean = tensors["standardize.mean"];
   const std = tensors["standardize.std"];
   if (!mean !== !std) throw new CheckpointError(path, `it has \`standardize.${mean ? "mean" : "std"}\` without \`standardize.${mean ? "std" : "mean"}\``);
+  const standardizer = mean && std ? { mean: mean.data, std: std.data } : null;
+  if (standardizer) checkStandardizer(path, standardizer, null);
   return {
     model: metadata.model ?? "",
     params,
     state,
     shapes,
     optimizer: optimizerMeta ? { kind: optimizerMeta.kind, scalars: optimizerMeta.scalars, tensors: optimizerTensors } : null,
-    standardizer: mean && std ? { mean: mean.data, std: std.data } : null,
-    progress: json("progress", { epoch: 0, step: 0 }),
-    scheduleState: json("schedule", null),
-    earlyStoppingState: json("early_stopping", null),
-    seed: json<number | null>("seed", null),
+    standardizer,
+    progress: read.progress(),
+    scheduleState: read.numbers("schedule"),
+    earlyStoppingState: read.numbers("early_stopping"),
+    seed: read.seed(),
     writtenBy: written,
   };
 }

@@ -9,7 +9,6 @@ import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { Rng } from "../rng.ts";
 import { MetricAccumulator, type LossKind, type PassMetrics } from "./metrics.ts";
 
 export interface StepLosses {
@@ -61,7 +60,6 @@ export class CpuTrainer implements Trainer {
   private readonly feeds: Feeds;
   private readonly evalFeeds: Feeds;
   // Reused every step so a step allocates nothing of its own.
-  private readonly rng = new Rng(0);
   private readonly grads: Float32Array[] = [];
   private readonly stateIndex: number[]; // for each state update, its buffer's index in `state`
 
@@ -96,8 +94,7 @@ export class CpuTrainer implements Trainer {
   forwardBackward(features: Float32Array, targets: Float32Array, size: number, seed: number, updateState: boolean): ForwardBackward {
     this.feeds.inputs[this.inputName] = features;
     this.feeds.inputs[this.targetName] = targets;
-    this.rng.reseed(seed);
-    const results = this.trainProgram.run(this.feeds, { [this.batchDim]: size }, this.rng) as Float32Array[];
+    const results = this.trainProgram.run(this.feeds, { [this.batchDim]: size }, seed) as Float32Array[];
     const paramCount = this.params.length;
     if (updateState) {
       // The running statistics are copied in after the step, so every node of this step saw the
@@ -127,7 +124,7 @@ export class CpuTrainer implements Trainer {
       const targets = dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize);
       this.evalFeeds.inputs[this.inputName] = features;
       this.evalFeeds.inputs[this.targetName] = targets;
-      const [loss, dataLoss, regLoss, prediction] = this.evalProgram.run(this.evalFeeds, { [this.batchDim]: n }, this.rng) as Float32Array[];
+      const [loss, dataLoss, regLoss, prediction] = this.evalProgram.run(this.evalFeeds, { [this.batchDim]: n }) as Float32Array[];
       metrics.add(n, { loss: loss![0]!, data_loss: dataLoss![0]!, reg_loss: regLoss![0]! }, prediction!, targets, dataset.targetSize);
     }
     return metrics.result();
@@ -143,6 +140,6 @@ export class CpuTrainer implements Trainer {
       this.predictPrograms.set(output, program);
     }
     const feeds: Feeds = { inputs: { [this.inputName]: features }, params: this.evalFeeds.params, state: this.evalFeeds.state };
-    return Float32Array.from(program.run(feeds, { [this.batchDim]: n }, new Rng(0))[0]!);
+    return Float32Array.from(program.run(feeds, { [this.batchDim]: n })[0]!);
   }
 }

@@ -5,7 +5,12 @@
 // the full training set, as PyTorch's LBFGS is used.
 //
 // A loss that becomes NaN or infinite stops the run with a message naming the epoch and step; the
-// weights of that step are not saved, so the last checkpoint stays the last good one.
+// weights of that step are not saved, and weights that are not all finite are never saved, so the
+// last checkpoint stays the last good one.
+//
+// The loop is a generator that yields after every optimizer step: `runTraining` drives it to the
+// end at once, while the command line drives it a little at a time so that the event loop can
+// notice Ctrl-C between steps (cli/interrupt.ts).
 
 import type { TrainConfig } from "../../compiler/ir/config.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
@@ -24,7 +29,7 @@ export interface EpochReport {
   epoch: number; // 1-based
   epochs: number;
   step: number; // optimizer steps so far
-  lr: number; // the learning rate used by the epoch's last step
+  lr: number; // the learning rate used by the epoch's last step (L-BFGS: its one step)
   train: PassMetrics;
   validation: PassMetrics | null;
   seconds: number;
@@ -40,13 +45,15 @@ export interface StepProgress {
   batches: number;
   loss: number;
   accuracy: number | null; // the epoch's running training accuracy, for classifiers
-  lr: number;
+  lr: number; // the learning rate this step used
   samplesPerSecond: number;
 }
 
 export interface LoopHooks {
   onStep?(progress: StepProgress): void;
   onEpoch?(report: EpochReport): void;
+  // After each checkpoint written (a finite one, whole on disk).
+  onCheckpoint?(path: string, epoch: number): void;
 }
 
 export interface LoopOptions {
@@ -55,6 +62,8 @@ export interface LoopOptions {
   // Where a resumed run starts (completed epochs and steps), with its saved optimizer, schedule and
   // early-stopping state.
   resume: CheckpointContent | null;
+  // The file `resume` was read from: the last good checkpoint until this run writes one.
+  resumedFrom?: string | null;
 }
 
 export interface RunSummary {
@@ -70,15 +79,20 @@ export interface RunSummary {
   lbfgs: { iterations: number; evaluations: number } | null;
 }
 
+// The loss (or, when `value` is null, a weight after the epoch's last step) became NaN or infinite.
 export class NonFiniteLossError extends Error {
   constructor(
     readonly epoch: number,
     readonly step: number,
-    readonly value: number,
+    readonly value: number | null,
     readonly lastCheckpoint: string | null,
   ) {
+    const what =
+      value === null
+        ? `the weights became NaN or infinite in epoch ${epoch} (by step ${step}) although the loss was finite`
+        : `the loss became ${Number.isNaN(value) ? "NaN" : value > 0 ? "infinite" : "-infinite"} at epoch ${epoch}, step ${step}`;
     super(
-      `the loss became ${Number.isNaN(value) ? "NaN" : value > 0 ? "infinite" : "-infinite"} at epoch ${epoch}, step ${step}; training stopped. ` +
+      `${what}; training stopped. ` +
         (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : "No checkpoint was written.") +
         ` Try a smaller learning rate, gradient clipping (\`clip norm(1.0)\`) or standardized inputs (\`normalize standardize\`).`,
     );
@@ -96,14 +110,26 @@ export interface LoopInput {
 }
 
 export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): RunSummary {
+  const run = trainingSteps(input, options, hooks);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+  }
+}
+
+// The training run as a generator that yields after every optimizer step and returns the summary.
+export function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): Generator<void, RunSummary, void> {
   const { config, trainer, data, trainGraph } = input;
   const batches = new Batches(data.train, { batchSize: config.batch, shuffle: config.shuffle, seed: config.seed });
   const lbfgs = config.optimizer.kind === "lbfgs";
   const stepsPerEpoch = lbfgs ? 1 : batches.batchesPerEpoch;
   const sizes = trainer.params.map((p) => p.length);
-  const optimizer: Optimizer | LbfgsOptimizer =
-    config.optimizer.kind === "lbfgs" ? new LbfgsOptimizer(config.optimizer, sizes.reduce((a, b) => a + b, 0)) : createOptimizer(config.optimizer, sizes);
   const schedule: Schedule = createSchedule(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, epochs: config.epochs });
+  // A schedule that cycles momentum sets the optimizer's momentum (Adam's β1) when it is created,
+  // as PyTorch's CyclicLR does, and then before every step.
+  const optimizerConfig = schedule.initialMomentum === null ? config.optimizer : withMomentum(config.optimizer, schedule.initialMomentum);
+  const optimizer: Optimizer | LbfgsOptimizer =
+    optimizerConfig.kind === "lbfgs" ? new LbfgsOptimizer(optimizerConfig, sizes.reduce((a, b) => a + b, 0)) : createOptimizer(optimizerConfig, sizes);
   const early = config.early_stopping ? new EarlyStopping(config.early_stopping) : null;
   let best: { params: Float32Array[]; state: Float32Array[]; epoch: number } | null = null;
 
@@ -117,7 +143,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     if (early && options.resume.earlyStoppingState) early.loadState(options.resume.earlyStoppingState);
   }
 
-  let lastSaved: string | null = options.resume && options.savePath ? options.savePath : null;
+  let lastSaved: string | null = options.resume ? (options.resumedFrom ?? null) : null;
   let lastTrain: PassMetrics | null = null;
   let lastValidation: PassMetrics | null = null;
   let stoppedEarly = false;
@@ -128,13 +154,20 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
   const guard = (value: number) => {
     if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch + 1, step + 1, value, lastSaved);
   };
+  // Writes a checkpoint, unless a weight is no longer finite: then the last good one stays.
+  const save = (path: string) => {
+    if (!allFinite(trainer.params) || !allFinite(trainer.state)) throw new NonFiniteLossError(epoch, step, null, lastSaved);
+    saveCheckpoint(path, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
+    lastSaved = path;
+    hooks.onCheckpoint?.(path, epoch);
+  };
 
   while (epoch < config.epochs) {
     const epochStarted = performance.now();
     let train: PassMetrics;
     let gradNorms: EpochReport["gradNorms"] = null;
     let lbfgsEpoch: EpochReport["lbfgs"] = null;
-    const lr = schedule.lr;
+    let lr = schedule.lr;
     if (optimizer instanceof LbfgsOptimizer) {
       const { features, targets, n } = data.train;
       const result = optimizer.step(trainer.params, () => {
@@ -147,6 +180,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
       lbfgsEpoch = { iterations: result.iterations, evaluations: result.evaluations };
       lbfgsTotals = { iterations: lbfgsTotals!.iterations + result.iterations, evaluations: lbfgsTotals!.evaluations + result.evaluations };
       schedule.onStep();
+      yield;
       train = trainer.evaluate(data.train, 1024);
       guard(train.loss);
     } else {
@@ -156,7 +190,8 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
         guard(pass.loss);
         if (config.clip_grad_norm !== null) clipGradNorm(pass.grads, config.clip_grad_norm);
         if (options.gradNorms && batch.index === batches.batchesPerEpoch - 1) gradNorms = layerGradNorms(trainGraph, pass.grads);
-        optimizer.step(trainer.params, pass.grads, schedule.lr);
+        lr = schedule.lr;
+        optimizer.step(trainer.params, pass.grads, lr, schedule.momentum ?? undefined);
         schedule.onStep();
         step++;
         samplesSeen += batch.size;
@@ -167,9 +202,10 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
           batches: batches.batchesPerEpoch,
           loss: pass.loss,
           accuracy: metrics.accuracy,
-          lr: schedule.lr,
+          lr,
           samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000),
         });
+        yield;
       }
       train = metrics.result();
     }
@@ -203,10 +239,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
       lbfgs: lbfgsEpoch,
     });
     const every = config.checkpoint?.every ?? 1;
-    if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) {
-      saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
-      lastSaved = options.savePath;
-    }
+    if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) save(options.savePath);
     if (stoppedEarly) break;
   }
 
@@ -215,7 +248,7 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
     best.params.forEach((p, i) => trainer.params[i]!.set(p));
     best.state.forEach((s, i) => trainer.state[i]!.set(s));
     if (data.validation) lastValidation = trainer.evaluate(data.validation, 1024);
-    if (options.savePath) saveCheckpoint(options.savePath, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
+    if (options.savePath) save(options.savePath);
   }
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -236,6 +269,26 @@ export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopH
 // same masks as an uninterrupted one.
 function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x01000193) + step * 0x9e3779b9) >>> 0;
+}
+
+function allFinite(arrays: Float32Array[]): boolean {
+  return arrays.every((array) => array.every(Number.isFinite));
+}
+
+// The optimizer's settings with the momentum a cycling schedule starts from: SGD's and RMSProp's
+// `momentum`, Adam's β1 (the analyzer has refused the optimizers without one). Every backend builds
+// its optimizer from these settings, so the momentum buffers exist from the first step.
+export function withMomentum(config: TrainConfig["optimizer"], momentum: number): TrainConfig["optimizer"] {
+  switch (config.kind) {
+    case "sgd":
+    case "rmsprop":
+      return { ...config, momentum };
+    case "adam":
+    case "adamw":
+      return { ...config, beta1: momentum };
+    default:
+      return config;
+  }
 }
 
 function metricRecord(train: PassMetrics, validation: PassMetrics | null): Record<string, number> {

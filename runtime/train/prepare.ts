@@ -30,7 +30,7 @@ export function csvLabelKind(config: TrainConfig, target: TargetInfo): LabelKind
     case "one_hot":
       return { kind: "class", classes: target.width };
     case "signed":
-      return { kind: "class", classes: 2 };
+      return { kind: "signed" };
     case "real":
       return { kind: "real" };
   }
@@ -40,7 +40,7 @@ export function csvLabelKind(config: TrainConfig, target: TargetInfo): LabelKind
 // of fitting a new one, so they see the inputs exactly as training did).
 export function prepareData(config: TrainConfig, target: TargetInfo, baseDir: string, saved: Standardizer | null = null): PreparedData {
   const loaded = loadData(config.data, { baseDir, csvLabels: csvLabelKind(config, target) });
-  const splits = makeSplits(loaded, config.split, config.seed);
+  const splits = makeSplits(loaded, config.split, config.seed, config.shuffle);
   const standardizer = saved ?? (config.standardize ? fitStandardizer(splits.train) : null);
   const finish = (dataset: Dataset | null): Dataset | null => {
     if (!dataset) return null;

@@ -6,11 +6,15 @@
 //
 // The header is padded with spaces (which the format allows) so the data starts 8-byte aligned.
 // Writes are atomic: a temp file in the same folder, fsync, then rename, so a failed or
-// interrupted write never leaves a half-written file in place of a good one.
+// interrupted write never leaves a half-written file in place of a good one. The temp file's name
+// is fixed per target (`.NAME.tmp`), so one left by a killed save is simply overwritten by the next
+// save to the same file instead of piling up.
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { describeFsError, FileReadError, statRegularFile } from "../files.ts";
+import { MAX_HEADER_BYTES, tempPathFor } from "./safetensors-files.ts";
 import { endianness } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 
 export interface Tensor {
   shape: number[];
@@ -37,9 +41,6 @@ export class CheckpointError extends Error {
 // The dtypes nnc reads, with their sizes in bytes.
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
-// The reference implementation refuses headers above 100 MB; so do we, which also catches files
-// that are not safetensors at all (their first 8 bytes read as a huge length).
-const MAX_HEADER_BYTES = 100_000_000;
 
 // On a little-endian machine (every machine Node runs on in practice) Float32Array's bytes are
 // already in the file's order, so tensors are copied as bytes rather than value by value.
@@ -216,10 +217,12 @@ export function writeSafetensors(path: string, tensors: Record<string, Tensor>, 
 export function readSafetensors(path: string): SafetensorsFile {
   let bytes: Uint8Array;
   try {
+    // Only a regular file: a device such as /dev/zero would otherwise be read until memory runs out.
+    statRegularFile(path);
     bytes = readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : `cannot read: ${(error as Error).message}`);
+    if (error instanceof FileReadError) throw new CheckpointError(path, error.reason);
+    throw new CheckpointError(path, describeFsError(error));
   }
   return decodeSafetensors(bytes, path);
 }
@@ -229,7 +232,7 @@ export function readSafetensors(path: string): SafetensorsFile {
 // failure the temp file is removed and `path` is left as it was.
 export function writeAtomically(path: string, bytes: Uint8Array): void {
   const folder = dirname(path);
-  const temp = join(folder, `.${basename(path)}.${process.pid}.tmp`);
+  const temp = tempPathFor(path);
   try {
     const fd = openSync(temp, "w");
     try {

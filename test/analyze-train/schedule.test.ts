@@ -17,7 +17,7 @@ describe("schedules", () => {
       ["cosine", { kind: "cosine", t_max: null, eta_min: 0, every: "epoch" }],
       [call("cosine", kw("eta_min", 1e-5), kw("T_max", 20)), { kind: "cosine", t_max: 20, eta_min: 1e-5, every: "epoch" }],
       ["warmup", { kind: "warmup", total_iters: 5, start_factor: 1 / 3, end_factor: 1, every: "step" }],
-      [call("cyclic", kw("low", 0.001), kw("high", 0.1)), { kind: "cyclic", base_lr: 0.001, max_lr: 0.1, step_size_up: 2000, step_size_down: 2000, mode: "triangular", gamma: 1, every: "step" }],
+      [call("cyclic", kw("low", 0.001), kw("high", 0.1)), { kind: "cyclic", base_lr: 0.001, max_lr: 0.1, step_size_up: 2000, step_size_down: 2000, mode: "triangular", gamma: 1, cycle_momentum: true, base_momentum: 0.8, max_momentum: 0.9, every: "step" }],
       [
         call("onecycle", kw("max_lr", 0.1)),
         { kind: "onecycle", max_lr: 0.1, total_steps: null, pct_start: 0.3, anneal_strategy: "cos", div_factor: 25, final_div_factor: 1e4, three_phase: false, every: "step" },

@@ -30,12 +30,12 @@ describe("examples and fixtures", () => {
 
   it("counts the MNIST MLP's 269,322 parameters", () => {
     const result = check(join(here, "fixtures/mlp.nn"));
-    expect(summarizeModel(result.models.get("mnist_mlp")!, null).totalParams).toBe(269_322);
+    expect(summarizeModel(result.models.get("mnist_mlp")!).totalParams).toBe(269_322);
   });
 
   it("counts the CNN's parameters layer by layer", () => {
     const result = check(join(here, "fixtures/cnn_residual.nn"));
-    const summary = summarizeModel(result.models.get("cnn")!, null);
+    const summary = summarizeModel(result.models.get("cnn")!);
     const conv1 = 8 * 1 * 5 * 5 + 8;
     const conv2 = 16 * 8 * 3 * 3 + 16 + 2 * 16;
     const fc = 16 * 6 * 6 * 32 + 32;
@@ -55,7 +55,7 @@ describe("examples and fixtures", () => {
   if (files.some((f) => f.endsWith("examples/mnist_mlp.nn"))) {
     it("examples/mnist_mlp.nn has 269,322 parameters", () => {
       const result = check(join(examples, "mnist_mlp.nn"));
-      expect(summarizeModel(result.models.get("mnist_mlp")!, null).totalParams).toBe(269_322);
+      expect(summarizeModel(result.models.get("mnist_mlp")!).totalParams).toBe(269_322);
     });
   }
 });

@@ -137,7 +137,7 @@ describe("composite gradients match finite differences", () => {
     const c = new Case();
     const x = c.input("x", ["B", 6], [B, 6]);
     const h = c.b.unary("sigmoid", dense(c, x, "h", 6, 8));
-    const dropped = c.b.binary("mul", h, c.b.add("dropout_mask", [h], { p: 0.5 }));
+    const dropped = c.b.binary("mul", h, c.b.add("dropout_mask", [h], { p: 0.5, key: 1 }));
     expectGradientsMatch(c, c.probe(dense(c, dropped, "out", 8, 2)), [x, ...params(c)]);
   });
 });

@@ -33,7 +33,7 @@ function checkHvp(c: Case, loss: number): void {
     c.feeds.inputs[`v:${(c.b.node(wrt[i]!).attrs as { name: string }).name}`] = Float64Array.from({ length: size }, () => uniform(rng, 0));
     expect(c.b.node(v).shape).toEqual(c.b.node(wrt[i]!).shape);
   });
-  const hv = c.program(products).run(c.feeds, {}, new Rng(1)).map((a) => Float64Array.from(a));
+  const hv = c.program(products).run(c.feeds, {}, 1).map((a) => Float64Array.from(a));
   const gradProgram = c.program(grads);
   const eps = 1e-5;
   const shifted = (sign: number) => {
@@ -42,7 +42,7 @@ function checkHvp(c: Case, loss: number): void {
       const v = c.feeds.inputs[`v:${(c.b.node(w).attrs as { name: string }).name}`]!;
       for (let j = 0; j < theta.length; j++) theta[j] += sign * eps * v[j]!;
     });
-    const g = gradProgram.run(c.feeds, {}, new Rng(1)).map((a) => Float64Array.from(a));
+    const g = gradProgram.run(c.feeds, {}, 1).map((a) => Float64Array.from(a));
     wrt.forEach((w) => {
       const theta = fedArray(c, w);
       const v = c.feeds.inputs[`v:${(c.b.node(w).attrs as { name: string }).name}`]!;

@@ -182,7 +182,7 @@ describe("reductions and movement", () => {
     expect(runOp([{ shape: ["B", 3, 2], values: range(30) }], (b, [a]) => b.add("dim_size", [a!], { axes: [0, 2] })).values).toEqual([10]);
   });
   it("dropout_mask keeps about 1 − p of the elements, scaled by 1/(1 − p)", () => {
-    const { values } = runOp([{ shape: [10000], values: new Float64Array(10000) }], (b, [a]) => b.add("dropout_mask", [a!], { p: 0.25 }));
+    const { values } = runOp([{ shape: [10000], values: new Float64Array(10000) }], (b, [a]) => b.add("dropout_mask", [a!], { p: 0.25, key: 1 }));
     const kept = values.filter((v) => v !== 0);
     expect(new Set(kept)).toEqual(new Set([1 / 0.75]));
     expect(Math.abs(kept.length / 10000 - 0.75)).toBeLessThan(0.02);

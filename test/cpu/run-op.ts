@@ -24,7 +24,7 @@ export function runOp(
   const inputs: Record<string, FloatArray> = {};
   operands.forEach((o, i) => (inputs[`x${i}`] = Type.from(o.values)));
   const program = new CpuProgram(b.graph, [y], { precision });
-  const array = program.run({ inputs, params: {}, state: {} }, options.bindings ?? {}, new Rng(5))[0]!;
+  const array = program.run({ inputs, params: {}, state: {} }, options.bindings ?? {}, 5)[0]!;
   return { values: Array.from(array), array, shape: b.node(y).shape };
 }
 

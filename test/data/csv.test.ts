@@ -82,7 +82,7 @@ const MALFORMED: [string, CsvSource, LabelKind, string][] = [
     "more names than classes",
     csv("flowers.csv", { label: "species" }),
     classes(2),
-    `${BASE}/flowers.csv: column "species": 3 different labels ("setosa", "versicolor", "virginica"), but the target has 2 classes`,
+    `${BASE}/flowers.csv:4: column "species": label "virginica" would be class number 3, but the target has 2 classes (the labels before it: "setosa", "versicolor")`,
   ],
   ["unknown column", csv("flowers.csv", { label: "specis" }), classes(3), `${BASE}/flowers.csv:1: no column named "specis" (did you mean "species"?)`],
   [
@@ -105,9 +105,9 @@ const MALFORMED: [string, CsvSource, LabelKind, string][] = [
   ["no header: columns are numbers", csv("bad-number.csv", { header: false, label: 2 }), classes(2), `${BASE}/bad-number.csv:1: column 0: "a" is not a number`],
   [
     "no header: rows are compared with the first",
-    csv("wrong-columns.csv", { header: false, label: 2 }),
+    csv("wrong-columns-no-header.csv", { header: false, label: 2 }),
     classes(2),
-    `${BASE}/wrong-columns.csv:3: this row has 2 cells, but line 1 has 3`,
+    `${BASE}/wrong-columns-no-header.csv:3: this row has 2 cells, but line 1 has 3`,
   ],
   ["line numbers after a cell spanning lines", csv("multiline.csv", { features: ["a"] }), classes(2), `${BASE}/multiline.csv:5: column "a": "q" is not a number`],
   [

@@ -110,8 +110,8 @@ describe("nnc eval and nnc predict", () => {
     const predicted = nnc("predict", "examples/softmax_regression.nn", "--checkpoint", checkpoint, "--input", inputs);
     expect(predicted.code, predicted.stderr).toBe(0);
     const rows = predicted.stdout.trim().split("\n");
-    expect(rows[0]).toBe("class,p0,p1,p2");
-    expect(rows.slice(1).map((r) => r.split(",")[0])).toEqual(["0", "2"]); // setosa, virginica
+    expect(rows[0]).toBe("class,label,p0,p1,p2");
+    expect(rows.slice(1).map((r) => r.split(",").slice(0, 2).join(","))).toEqual(["0,setosa", "2,virginica"]);
   });
 
   it("refuses a checkpoint that does not fit the model, naming the tensor and both shapes", () => {

@@ -2,6 +2,12 @@
 // example's hint.
 
 export const FIXES: Record<string, string> = {
+  E0108: "Give the inner parts names with bindings (`s = a + b`, then `s + c`): brackets may nest 32 levels, an expression 200 (each operator of a chain is a level), block uses 100.",
+  E0317: "Use fewer copies in `repeat` (nested repeats multiply) or smaller blocks; if the model really is that deep, raise the limit with `--max-layers N`.",
+  E0318: "Check the sizes of the layers (a typo such as an extra zero is the usual cause); if the model really is that big, raise the limit with `--max-params N`.",
+  E0319: "Use fewer units or channels, pool earlier, or pad less; if the model really computes that much per example, raise the limit with `--max-activations N`.",
+  "loss-wants-logits": "Pass the logits (the value before `softmax` or `sigmoid`) to the loss, and declare the probabilities as an output: `output probs = softmax(logits)`.",
+  "no-model": "Declare a model with `model NAME { ... }`; blocks and train blocks are only used through a model.",
   E0201: "Check the spelling (the hint names the closest defined name), or define the tensor with a binding, an `input` or a `target` first.",
   E0202: "Use one of the built-in layers (docs/LANGUAGE.md lists them) or declare a `block` with that name.",
   E0203: "Give the second definition another name; a name is defined once per model or block.",

@@ -2,7 +2,7 @@
 // (input.nn → expected.nn; UPDATE_SNAPSHOTS=1 rewrites expected.nn), idempotence, comments and
 // trees preserved, and the command's behaviour on real files.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -163,6 +163,26 @@ describe("nnc fmt", () => {
     await expect(run([bad, join(dir, "missing.nn")])).rejects.toThrow(UserError);
     await expect(run([join(dir, "missing.nn")])).rejects.toThrow(/cannot read .*missing\.nn.*: no such file/);
     expect(readFileSync(bad, "utf8")).toBe(messy);
+  });
+
+  it("writes through a symbolic link to its target, and the link stays a link", async () => {
+    const target = write("real.nn", messy);
+    const link = join(dir, "link.nn");
+    symlinkSync(target, link);
+    expect(await run([link])).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toBe(await formatNn(messy, target));
+    expect(readdirSync(dir).sort()).toEqual(["link.nn", "real.nn"]);
+  });
+
+  it("reports a chain of 10,000 terms as nested too deeply, without a stack trace; 200 format", async () => {
+    const chain = (n: number) => `model m {\n  input x: [B, 4]\n  target y: [B, 4]\n  h = ${Array(n).fill("x").join(" + ")}\n  loss mse(h, y)\n}\n`;
+    const long = write("long.nn", chain(10_000));
+    expect(await run([long])).toBe(1);
+    expect(err.join("")).toMatch(/long\.nn:4:3: error\[E0108\]: this is nested more than 200 levels deep/);
+    const fine = write("fine.nn", chain(200));
+    expect(await run([fine])).toBe(0);
+    expect(readFileSync(fine, "utf8")).toContain("x + x");
   });
 
   it("no files or an unknown option is a user error", async () => {

@@ -6,6 +6,8 @@ import { GRAD_RULES } from "../../compiler/autodiff/grad-rules.ts";
 import { ALL_OPS, NON_DIFFERENTIABLE_OPS } from "../../compiler/ir/ops.ts";
 import { SHAPE_RULES } from "../../compiler/ir/shape-rules.ts";
 import { CPU_KERNELS } from "../../runtime/cpu/kernels.ts";
+import { EXPRESSIONS } from "../../compiler/codegen/wgsl/expressions.ts";
+import { ROOTS } from "../../compiler/codegen/wgsl/roots.ts";
 
 const tables: [string, Record<string, unknown>][] = [
   ["SHAPE_RULES", SHAPE_RULES],
@@ -20,6 +22,13 @@ describe("per-op tables", () => {
       expect(Object.keys(table).filter((op) => !ALL_OPS.includes(op as never))).toEqual([]);
     });
   }
+
+  it("the WebGPU backend computes every op, inline (EXPRESSIONS) or as a kernel (ROOTS), not both", () => {
+    const buffers = new Set(["input", "param", "state"]);
+    const missing = ALL_OPS.filter((op) => !buffers.has(op) && !(op in EXPRESSIONS) && !(op in ROOTS));
+    expect(missing).toEqual([]);
+    expect(ALL_OPS.filter((op) => op in EXPRESSIONS && op in ROOTS)).toEqual([]);
+  });
 
   it("the op list has no duplicates", () => {
     expect(new Set(ALL_OPS).size).toBe(ALL_OPS.length);

@@ -154,6 +154,9 @@ describe("CyclicLR", () => {
     step_size_down: down,
     mode,
     gamma,
+    cycle_momentum: true,
+    base_momentum: 0.8,
+    max_momentum: 0.9,
     every: "step",
   });
 
@@ -395,7 +398,7 @@ describe("units and resuming", () => {
     const configs: ScheduleConfig[] = [
       { kind: "cosine", t_max: null, eta_min: 0.01, every: "step" },
       { kind: "multistep", milestones: [3, 7], gamma: 0.3, every: "step" },
-      { kind: "cyclic", base_lr: 0.1, max_lr: 1, step_size_up: 3, step_size_down: 2, mode: "triangular2", gamma: 1, every: "step" },
+      { kind: "cyclic", base_lr: 0.1, max_lr: 1, step_size_up: 3, step_size_down: 2, mode: "triangular2", gamma: 1, cycle_momentum: true, base_momentum: 0.8, max_momentum: 0.9, every: "step" },
       {
         kind: "onecycle",
         max_lr: 1,

@@ -2,6 +2,7 @@
 // BatchNorm2d on [B, C, H, W]). Both behave differently in training and evaluation, so their
 // lowering reads the graph's mode.
 
+import { dropoutKey } from "../../../runtime/random.ts";
 import { shapeNote, show, symbolicError } from "./report.ts";
 import { TENSOR, type LayerRow, type LowerContext } from "./types.ts";
 
@@ -20,7 +21,9 @@ export const dropout: LayerRow = {
   lower(ctx, [x]) {
     const p = ctx.node.config.p as number;
     if (ctx.mode === "eval" || p === 0) return x!;
-    return ctx.b.binary("mul", x!, ctx.b.add("dropout_mask", [x!], { p }));
+    // The key tells this layer's mask from every other's: its path and its place in the graph.
+    const key = dropoutKey(`${ctx.node.path}#${ctx.b.graph.nodes.length}`);
+    return ctx.b.binary("mul", x!, ctx.b.add("dropout_mask", [x!], { p, key }));
   },
 };
 

@@ -1,7 +1,8 @@
 // Diagnostics about a `train` block's data that can be found before anything runs (codes E07xx):
-// the data set against the model's input and target, sizes and splits, and CSV files that are
-// missing or lack a named column. Problems found while reading the rows (a malformed CSV line) are
-// run-time errors (E08xx). See ../registry.ts; compiler/analyze/train-data.ts reports these.
+// the data set against the model's input and target, sizes and splits, CSV files that are missing,
+// unreadable or lack a named column, and label columns that do not fit the target. Problems found
+// while reading the rows (a malformed CSV line) are run-time errors (E08xx). See ../registry.ts;
+// compiler/analyze/train-data.ts reports these.
 import type { CodeTable } from "../registry.ts";
 
 export const DATA_CODES: CodeTable = {
@@ -17,4 +18,6 @@ export const DATA_CODES: CodeTable = {
   E0710: { severity: "error", title: "csv-column", message: "the CSV file `{path}` has no column {column}" },
   E0711: { severity: "error", title: "csv-empty", message: "the CSV file `{path}` is empty" },
   E0712: { severity: "error", title: "feature-lengths", message: "`a` and `b` give one coefficient per feature, so they must have the same length, but they have {a} and {b}" },
+  E0713: { severity: "error", title: "data-file-unreadable", message: "cannot read the data file `{path}`: {reason}" },
+  E0714: { severity: "error", title: "csv-label-columns", message: "`label` names {count}, but the target `{target}` takes {takes}" },
 };

@@ -43,6 +43,9 @@ export const MODEL_CODES: CodeTable = {
   E0314: { severity: "error", title: "bad-class-count", message: "the number of classes must be a whole number of at least 2, but it is {got}" },
   E0315: { severity: "error", title: "symbolic-size", message: "`{layer}` needs to know {what}, but the input's shape is {shape}" },
   E0316: { severity: "error", title: "class-target-shape", message: "a class target holds one label per example, so its shape must be one dimension like `class[B]`, but it is {shape}" },
+  E0317: { severity: "error", title: "too-many-layers", message: "this expands to {count} layers, more than the limit of {limit}" },
+  E0318: { severity: "error", title: "too-many-parameters", message: "the model `{model}` has {count} parameters, more than the limit of {limit}" },
+  E0319: { severity: "error", title: "too-many-activations", message: "the model `{model}` computes {count} values per example, more than the limit of {limit}" },
 
   // --- losses and regularizers ------------------------------------------------------------------
   E0501: { severity: "error", title: "unknown-loss", message: "unknown loss `{name}`" },
@@ -60,5 +63,7 @@ export const MODEL_CODES: CodeTable = {
   "unused-input": { severity: "warning", title: "unused-input", message: "the input `{name}` is never used" },
   "unused-target": { severity: "warning", title: "unused-target", message: "the target `{name}` is not used by the loss" },
   "unused-block": { severity: "warning", title: "unused-block", message: "the block `{name}` is never used, so it was not checked" },
+  "loss-wants-logits": { severity: "warning", title: "loss-wants-logits", message: "`{loss}` applies `{activation}` itself, but its input has already been through `{activation}`" },
+  "no-model": { severity: "warning", title: "no-model", message: "this file declares no model, so there is nothing to check or train" },
   "empty-regularizer": { severity: "warning", title: "empty-regularizer", message: "this `{name}` regularizer selects no parameters" },
 };

@@ -23,4 +23,6 @@ export const TRAIN_CODES: CodeTable = {
   E0616: { severity: "error", title: "split-too-large", message: "the held-out fractions add up to {sum}, which leaves nothing to train on" },
   E0617: { severity: "error", title: "accuracy-needs-labels", message: "`{metric}` counts correct class predictions, but {reason}" },
   E0618: { severity: "error", title: "mse-needs-real-target", message: "`{metric}` compares real values, but the target `{target}` holds class labels" },
+  E0619: { severity: "error", title: "lbfgs-clip", message: "`clip` cannot be used with L-BFGS, whose steps and line search use the gradient as it is" },
+  E0620: { severity: "error", title: "cyclic-momentum-without-momentum", message: "`cyclic` cycles the optimizer's momentum, but `{optimizer}` has no momentum" },
 };

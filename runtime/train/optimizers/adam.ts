@@ -58,7 +58,9 @@ export class Adam implements Optimizer {
     this.kind = config.kind;
   }
 
-  step(params: Float32Array[], grads: Float32Array[], lr: number): void {
+  step(params: Float32Array[], grads: Float32Array[], lr: number, beta1?: number): void {
+    // A cycled β1 also enters the bias correction 1 − β1ᵗ, as in PyTorch.
+    const config = beta1 === undefined ? this.config : { ...this.config, beta1 };
     this.allocate();
     this.steps++;
     for (let p = 0; p < params.length; p++) {
@@ -69,7 +71,7 @@ export class Adam implements Optimizer {
         this.expAvgSqs![p]!,
         this.maxExpAvgSqs ? this.maxExpAvgSqs[p]! : null,
         lr,
-        this.config,
+        config,
         this.steps,
       );
     }

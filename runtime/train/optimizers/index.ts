@@ -19,6 +19,7 @@ import { Sgd } from "./sgd.ts";
 import type { Optimizer } from "./state.ts";
 
 export type { Optimizer, OptimizerState } from "./state.ts";
+export { OptimizerStateError } from "./state.ts";
 export { Sgd, sgdUpdate, type SgdConfig } from "./sgd.ts";
 export { Adagrad, adagradUpdate, type AdagradConfig } from "./adagrad.ts";
 export { Rmsprop, rmspropUpdate, type RmspropConfig } from "./rmsprop.ts";

@@ -10,7 +10,7 @@
 
 import type { OptimizerConfig } from "../../../compiler/ir/config.ts";
 import { absMax, absSum, addScaled, dot, gather, scatter } from "./flat.ts";
-import type { OptimizerState } from "./state.ts";
+import { OptimizerStateError, type OptimizerState } from "./state.ts";
 import { strongWolfe } from "./strong-wolfe.ts";
 
 export type LbfgsConfig = Extract<OptimizerConfig, { kind: "lbfgs" }>;
@@ -222,11 +222,11 @@ export class LbfgsOptimizer {
     const { scalars, tensors } = state;
     const count = (name: string): number => {
       const value = scalars[name];
-      if (value === undefined || !Number.isInteger(value) || value < 0) throw new Error(`internal error: L-BFGS state has no valid '${name}'`);
+      if (value === undefined || !Number.isInteger(value) || value < 0) throw new OptimizerStateError(`the L-BFGS state's \`${name}\` must be a whole number ≥ 0`);
       return value;
     };
     const vector = (array: Float32Array | undefined, name: string): Float32Array => {
-      if (!array || array.length !== this.totalSize) throw new Error(`internal error: L-BFGS state '${name}' is missing or has the wrong size`);
+      if (!array || array.length !== this.totalSize) throw new OptimizerStateError(`the L-BFGS state's \`${name}\` is missing or has the wrong size`);
       return Float32Array.from(array);
     };
     this.funcEvals = count("func_evals");
@@ -240,7 +240,7 @@ export class LbfgsOptimizer {
     const dirs = tensors.old_dirs ?? [];
     const stps = tensors.old_stps ?? [];
     if (dirs.length !== stps.length || dirs.length > this.config.history_size) {
-      throw new Error("internal error: L-BFGS state has mismatched or oversized history");
+      throw new OptimizerStateError("the L-BFGS history has lists of different lengths, or more entries than `history_size`");
     }
     this.oldDirs = dirs.map((y, i) => vector(y, `old_dirs.${i}`));
     this.oldStps = stps.map((s, i) => vector(s, `old_stps.${i}`));

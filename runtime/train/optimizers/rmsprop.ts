@@ -52,7 +52,8 @@ export class Rmsprop implements Optimizer {
     private readonly sizes: readonly number[],
   ) {}
 
-  step(params: Float32Array[], grads: Float32Array[], lr: number): void {
+  step(params: Float32Array[], grads: Float32Array[], lr: number, momentum?: number): void {
+    const config = momentum === undefined ? this.config : { ...this.config, momentum };
     this.allocate();
     for (let p = 0; p < params.length; p++) {
       rmspropUpdate(
@@ -62,7 +63,7 @@ export class Rmsprop implements Optimizer {
         this.gradAvgs ? this.gradAvgs[p]! : null,
         this.momentumBuffers ? this.momentumBuffers[p]! : null,
         lr,
-        this.config,
+        config,
       );
     }
     this.steps++;

@@ -44,13 +44,14 @@ export class Sgd implements Optimizer {
     private readonly sizes: readonly number[],
   ) {}
 
-  step(params: Float32Array[], grads: Float32Array[], lr: number): void {
+  step(params: Float32Array[], grads: Float32Array[], lr: number, momentum?: number): void {
+    const config = momentum === undefined ? this.config : { ...this.config, momentum };
     const hasMomentum = this.config.momentum !== 0;
     if (hasMomentum && !this.momentumBuffers) this.momentumBuffers = allocateBuffers(this.sizes);
     // PyTorch initializes each buffer with the first gradient it sees (b ← g, no dampening).
     const firstStep = this.steps === 0;
     for (let p = 0; p < params.length; p++) {
-      sgdUpdate(params[p]!, grads[p]!, hasMomentum ? this.momentumBuffers![p]! : null, lr, this.config, firstStep);
+      sgdUpdate(params[p]!, grads[p]!, hasMomentum ? this.momentumBuffers![p]! : null, lr, config, firstStep);
     }
     this.steps++;
   }

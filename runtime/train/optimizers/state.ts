@@ -11,10 +11,12 @@ export interface OptimizerState {
 }
 
 // A first-order optimizer: one update of every parameter from its gradient. The learning rate is
-// an argument of every step because the schedule, not the optimizer, owns it.
+// an argument of every step because the schedule, not the optimizer, owns it; so is the momentum
+// (SGD's and RMSProp's `momentum`, Adam's β1) when a schedule cycles it, as PyTorch's CyclicLR
+// rewrites the optimizer's momentum before each step. Optimizers without momentum ignore it.
 export interface Optimizer {
   readonly kind: string;
-  step(params: Float32Array[], grads: Float32Array[], lr: number): void;
+  step(params: Float32Array[], grads: Float32Array[], lr: number, momentum?: number): void;
   saveState(): OptimizerState;
   loadState(state: OptimizerState): void;
 }
@@ -29,17 +31,26 @@ export function copyBuffers(buffers: readonly Float32Array[]): Float32Array[] {
   return buffers.map((buffer) => buffer.slice());
 }
 
-// Reads the saved tensor `name` into freshly allocated buffers of the expected sizes. A missing or
-// mis-sized tensor is an internal error (the checkpoint loader has already matched the model), so
-// it throws rather than training on from a silently wrong state.
+// A saved optimizer state that does not fit the optimizer (a missing or mis-sized tensor, a bad
+// step count): the checkpoint loader matches only the weights against the model, so a hand-edited
+// or crafted file reaches loadState, which throws this rather than training on from a silently
+// wrong state. The run reports it as a problem of the file it resumes from.
+export class OptimizerStateError extends Error {
+  constructor(problem: string) {
+    super(problem);
+    this.name = "OptimizerStateError";
+  }
+}
+
+// Reads the saved tensor `name` into freshly allocated buffers of the expected sizes.
 export function restoreBuffers(state: OptimizerState, name: string, sizes: readonly number[]): Float32Array[] {
   const saved = state.tensors[name];
   if (!saved || saved.length !== sizes.length) {
-    throw new Error(`internal error: optimizer state '${name}' has ${saved?.length ?? 0} tensors, expected ${sizes.length}`);
+    throw new OptimizerStateError(`the optimizer's \`${name}\` has ${saved?.length ?? 0} tensors, but the model has ${sizes.length} parameters`);
   }
   return saved.map((tensor, i) => {
     if (tensor.length !== sizes[i]) {
-      throw new Error(`internal error: optimizer state '${name}.${i}' has ${tensor.length} values, expected ${sizes[i]}`);
+      throw new OptimizerStateError(`the optimizer's \`${name}\` number ${i + 1} has ${tensor.length} values, but its parameter has ${sizes[i]}`);
     }
     return Float32Array.from(tensor);
   });
@@ -49,7 +60,7 @@ export function restoreBuffers(state: OptimizerState, name: string, sizes: reado
 export function restoreStep(state: OptimizerState): number {
   const step = state.scalars.step;
   if (step === undefined || !Number.isInteger(step) || step < 0) {
-    throw new Error(`internal error: optimizer state has no valid 'step' (got ${step})`);
+    throw new OptimizerStateError(`the optimizer's \`step\` must be a whole number ≥ 0, but it is ${step}`);
   }
   return step;
 }

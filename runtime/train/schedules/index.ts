@@ -9,6 +9,11 @@ import { Plateau } from "./plateau.ts";
 
 export interface Schedule {
   readonly lr: number; // the learning rate for the next optimizer step
+  // The momentum (Adam's β1) for the next step when the schedule cycles it (cyclic), else null:
+  // the optimizer's own. `initialMomentum` is what the schedule sets when the run starts (null
+  // when it never cycles momentum), as PyTorch's CyclicLR does when it is created.
+  readonly momentum: number | null;
+  readonly initialMomentum: number | null;
   readonly every: ScheduleUnit; // the unit it advances in
   onStep(): void;
   onEpoch(metrics: Record<string, number>): void;
@@ -23,12 +28,14 @@ export interface RunLength {
 }
 
 type ClosedForm = (t: number) => number;
+type MomentumForm = (t: number) => number | null;
 
 export function createSchedule(config: ScheduleConfig, run: RunLength): Schedule {
   if (config.kind === "plateau") return new Plateau(config, run.baseLr);
   // The length of the whole run in the schedule's unit, for lengths left as "the rest of the run".
   const length = config.every === "step" ? run.stepsPerEpoch * run.epochs : run.epochs;
-  return new ClosedFormSchedule(config.every, closedForm(config, run.baseLr, length));
+  const momentum = momentumForm(config);
+  return new ClosedFormSchedule(config.every, closedForm(config, run.baseLr, length), momentum, firstMaxMomentum(config));
 }
 
 class ClosedFormSchedule implements Schedule {
@@ -36,9 +43,14 @@ class ClosedFormSchedule implements Schedule {
   constructor(
     readonly every: ScheduleUnit,
     private readonly form: ClosedForm,
+    private readonly momentumAt: MomentumForm | null,
+    readonly initialMomentum: number | null,
   ) {}
   get lr(): number {
     return this.form(this.t);
+  }
+  get momentum(): number | null {
+    return this.momentumAt ? this.momentumAt(this.t) : null;
   }
   onStep(): void {
     if (this.every === "step") this.t++;
@@ -100,23 +112,54 @@ export function closedForm(config: ScheduleConfig, lr0: number, length: number):
   }
 }
 
-// CyclicLR. PyTorch also cycles the optimizer's momentum by default (cycle_momentum); nnc keeps
-// the momentum fixed, as PyTorch does with cycle_momentum=False.
-function cyclic(config: Extract<ScheduleConfig, { kind: "cyclic" }>): ClosedForm {
+type CyclicConfig = Extract<ScheduleConfig, { kind: "cyclic" }>;
+
+// CyclicLR: where step t is in its cycle (0 at the bottom, 1 at the top) times the mode's
+// amplitude factor, as PyTorch's get_lr computes them.
+function cyclicPosition(config: CyclicConfig, t: number): number {
   const total = config.step_size_up + config.step_size_down;
   const ratio = config.step_size_up / total;
+  const cycle = Math.floor(1 + t / total);
+  const x = 1 + t / total - cycle;
+  const scale = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
+  const factor = config.mode === "triangular" ? 1 : config.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : config.gamma ** t;
+  return scale * factor;
+}
+
+function cyclic(config: CyclicConfig): ClosedForm {
+  return (t) => config.base_lr + (config.max_lr - config.base_lr) * cyclicPosition(config, t);
+}
+
+// With cycle_momentum (PyTorch's default) the momentum moves opposite to the rate: max_momentum at
+// the bottom of a cycle, base_momentum at the top.
+function cyclicMomentum(config: CyclicConfig): ClosedForm {
+  return (t) => config.max_momentum - (config.max_momentum - config.base_momentum) * cyclicPosition(config, t);
+}
+
+// The momentum a schedule sets at each step, or null when it never cycles momentum. In a sequence
+// only a cycling part sets it; the other parts leave the optimizer's (see initialMomentum).
+function momentumForm(config: ScheduleConfig): MomentumForm | null {
+  if (config.kind === "cyclic") return config.cycle_momentum ? cyclicMomentum(config) : null;
+  if (config.kind !== "sequence") return null;
+  const starts = [0, ...config.milestones];
+  const forms = config.parts.map(momentumForm);
+  if (forms.every((form) => form === null)) return null;
   return (t) => {
-    const cycle = Math.floor(1 + t / total);
-    const x = 1 + t / total - cycle;
-    const scale = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
-    const height = (config.max_lr - config.base_lr) * scale;
-    const factor = config.mode === "triangular" ? 1 : config.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : config.gamma ** t;
-    return config.base_lr + height * factor;
+    let i = 0;
+    while (i + 1 < starts.length && t >= starts[i + 1]!) i++;
+    return forms[i] ? forms[i]!(t - starts[i]!) : null;
   };
 }
 
-// OneCycleLR, phase by phase as PyTorch computes it; like cyclic, it leaves momentum alone
-// (PyTorch's cycle_momentum=False). Past total_steps PyTorch raises; here the rate stays at the end.
+// The momentum a cycling schedule gives the optimizer when the run starts (its max_momentum).
+function firstMaxMomentum(config: ScheduleConfig): number | null {
+  if (config.kind === "cyclic") return config.cycle_momentum ? config.max_momentum : null;
+  if (config.kind === "sequence") return config.parts.map(firstMaxMomentum).find((m) => m !== null) ?? null;
+  return null;
+}
+
+// OneCycleLR, phase by phase as PyTorch computes it; it leaves momentum alone (PyTorch's
+// cycle_momentum=False). Past total_steps PyTorch raises; here the rate stays at the end.
 function oneCycle(config: Extract<ScheduleConfig, { kind: "onecycle" }>, total: number): ClosedForm {
   const initial = config.max_lr / config.div_factor;
   const minimum = initial / config.final_div_factor;

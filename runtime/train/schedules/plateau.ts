@@ -10,6 +10,8 @@ type PlateauConfig = Extract<ScheduleConfig, { kind: "plateau" }>;
 export class Plateau implements Schedule {
   lr: number;
   readonly every = "epoch";
+  readonly momentum = null;
+  readonly initialMomentum = null;
   private best: number;
   private bad = 0;
   private cooldownLeft = 0;

@@ -1,0 +1,362 @@
+// From an IR graph to WGSL kernels. Every node is either materialized (it gets a buffer) or
+// inlined as a function of the flat index into the kernels that read it:
+//   - sources (inputs, parameters, state) are buffers; scalar inputs (the learning rate, bias
+//     corrections) are fields of the `dims` uniform, with the symbolic dims and the dropout seed;
+//   - elementwise and movement ops are inlined when they have one user, or when they are cheap
+//     enough to recompute for each user; otherwise they get a kernel of their own;
+//   - ops that loop per element (matmul, convolution, pooling) are inlined into their one
+//     elementwise consumer when it reads them element for element, so a matmul, its bias and
+//     its activation are one kernel; reductions and softmax always get a kernel;
+//   - elementwise kernels of one shape that read each other element for element are merged into
+//     one kernel with several outputs (an optimizer's new parameter and its moments).
+// A kernel may read and write at most `maxStorageBuffers` buffers (WebGPU's default limit is 8
+// per stage); past that, the largest inlined input of the kernel is materialized instead.
+
+import { InternalError } from "../../diagnostics/diagnostic.ts";
+import { ELEMENTWISE_OPS } from "../../ir/ops.ts";
+import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
+import { dimField } from "./dims.ts";
+import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressions.ts";
+import { ELEMENT_ROOTS, GROUP, hasRoot, rootTemplate, type RootKernel } from "./roots.ts";
+
+export interface Kernel {
+  name: string; // the ops it computes, roots first: "matmul+add+relu"
+  code: string;
+  outputs: number[]; // the nodes whose buffers it writes (bindings `out`, `out1`, …)
+  reads: number[]; // the nodes whose buffers it reads, in binding order after `dims`
+  usesDims: boolean; // binding 0 is the `dims` uniform
+  mode: RootKernel["mode"];
+  count: IRNode["shape"]; // the elements (or rows, or workgroups) it covers
+  nodes: number[]; // every IR node it computes
+}
+
+// The `dims` uniform: u32 symbolic dims, the u32 dropout seed, then f32 scalar inputs.
+export interface UniformLayout {
+  symbols: string[];
+  scalars: string[];
+}
+
+export interface KernelPlan {
+  order: IRNode[]; // the nodes the outputs need, in topological order
+  materialized: Set<number>; // nodes with a buffer
+  kernels: Kernel[];
+  uniform: UniformLayout;
+}
+
+export interface KernelOptions {
+  maxStorageBuffers?: number; // default 8, WebGPU's default limit
+}
+
+const BUFFER_OPS = new Set(["input", "param", "state"]);
+const CHEAP_OPS = new Set(["const", "dim_size", "reshape", "broadcast", "transpose", "slice"]);
+export const WORKGROUP = 64;
+
+function isScalarInput(graph: Graph, node: IRNode): boolean {
+  return node.op === "input" && graph.inputs.some((i) => i.node === node.id && i.role === "scalar");
+}
+
+export function planKernels(graph: Graph, outputs: number[], options: KernelOptions = {}): KernelPlan {
+  const maxBuffers = options.maxStorageBuffers ?? 8;
+  const needed = new Uint8Array(graph.nodes.length);
+  for (const id of outputs) needed[id] = 1;
+  for (let id = graph.nodes.length - 1; id >= 0; id--) {
+    if (needed[id] && readsInputs(graph.nodes[id]!.op)) for (const input of graph.nodes[id]!.inputs) needed[input] = 1;
+  }
+  const order = graph.nodes.filter((n) => needed[n.id]);
+  const users = new Map<number, number[]>();
+  for (const node of order) {
+    if (!readsInputs(node.op)) continue;
+    for (const input of new Set(node.inputs)) users.set(input, [...(users.get(input) ?? []), node.id]);
+  }
+  const scalars = order.filter((n) => isScalarInput(graph, n));
+  const scalarIds = new Set(scalars.map((n) => n.id));
+
+  const materialized = new Set<number>(outputs.filter((id) => !scalarIds.has(id)));
+  for (const node of order) {
+    if (scalarIds.has(node.id)) continue;
+    if (BUFFER_OPS.has(node.op)) materialized.add(node.id);
+    else if (!isExpression(node.op)) {
+      if (!hasRoot(node.op)) throw new InternalError(`the WebGPU backend has no kernel for ${node.op}`);
+      materialized.add(node.id);
+    } else if ((users.get(node.id)?.length ?? 0) > 1 && !CHEAP_OPS.has(node.op)) materialized.add(node.id);
+  }
+  for (const node of order) if (ELEMENT_ROOTS.has(node.op) && !outputs.includes(node.id) && fusesIntoConsumer(graph, node, users, materialized)) materialized.delete(node.id);
+
+  const groups = mergeSiblings(graph, order, materialized, scalarIds, maxBuffers);
+  enforceBufferLimit(graph, groups, materialized, scalarIds, maxBuffers);
+
+  const shapes = order.flatMap((n) => [n.shape, ...n.inputs.map((i) => graph.nodes[i]!.shape)]);
+  const symbols = [...new Set(shapes.flatMap((s) => s.filter((d): d is string => typeof d === "string")))].sort();
+  const uniform = { symbols, scalars: scalars.map((n) => (n.attrs as { name: string }).name) };
+  const kernels = groups.map((group) => emitKernel(graph, group, materialized, scalarIds, uniform));
+  return { order, materialized, kernels, uniform };
+}
+
+// A loop op may be computed inside the kernel of the elementwise chain that consumes it when
+// every link of the chain has one user and reads the previous link element for element (same
+// shape), up to a node with a kernel of its own that is itself elementwise: then each element of
+// the loop op is computed exactly once, in that kernel.
+function fusesIntoConsumer(graph: Graph, node: IRNode, users: Map<number, number[]>, materialized: Set<number>): boolean {
+  let current = node;
+  for (;;) {
+    const next = users.get(current.id);
+    if (!next || next.length !== 1) return false;
+    const user = graph.nodes[next[0]!]!;
+    if (!(ELEMENTWISE_OPS.has(user.op) || user.op === "reshape")) return false;
+    if (!sameShape(user.shape, current.shape) && user.op !== "reshape") return false;
+    if (materialized.has(user.id)) return true;
+    current = user;
+  }
+}
+
+// Groups of materialized elementwise nodes that one kernel computes together. Each starts as a
+// group of one; two groups merge when they have the same shape, one reads the other (or both read
+// a buffer in common) element for element, and the merged kernel stays within the buffer limit.
+function mergeSiblings(graph: Graph, order: IRNode[], materialized: Set<number>, scalarIds: Set<number>, maxBuffers: number): number[][] {
+  const roots = order.filter((n) => materialized.has(n.id) && !BUFFER_OPS.has(n.op));
+  const groups: number[][] = [];
+  const groupOf = new Map<number, number[]>();
+  const elementwise = (n: IRNode) => isExpression(n.op);
+  for (const node of roots) {
+    let home: number[] | undefined;
+    if (elementwise(node)) {
+      // The groups this node reads (through its inlined inputs) or shares a buffer with.
+      const leavesOfNode = leafBuffers(graph, node.id, materialized, scalarIds);
+      const readsFrom = new Set([...leavesOfNode].map((i) => groupOf.get(i)).filter((g): g is number[] => g !== undefined));
+      home = groups.find((group) => {
+        const first = graph.nodes[group[0]!]!;
+        if (!elementwise(first) || !sameShape(first.shape, node.shape)) return false;
+        const related = readsFrom.has(group) || group.some((g) => [...leafBuffers(graph, g, materialized, scalarIds)].some((b) => leavesOfNode.has(b)));
+        if (!related) return false;
+        // The node may read group members only at its own index (same-shape elementwise reads),
+        // and any other buffer it reads must be ready when the group's kernel runs.
+        if (!readsMembersElementwise(graph, node, new Set(group), materialized)) return false;
+        if (!readyBefore(graph, [...leavesOfNode].filter((b) => !group.includes(b)), Math.min(...group))) return false;
+        return groupBuffers(graph, [...group, node.id], materialized, scalarIds) <= maxBuffers;
+      });
+    }
+    if (home) home.push(node.id);
+    else groups.push((home = [node.id]));
+    groupOf.set(node.id, home);
+  }
+  return groups;
+}
+
+// Whether `node` reaches members of `group` only through same-shape elementwise links.
+function readsMembersElementwise(graph: Graph, node: IRNode, group: Set<number>, materialized: Set<number>): boolean {
+  const visit = (n: IRNode): boolean =>
+    n.inputs.every((input) => {
+      if (group.has(input)) return ELEMENTWISE_OPS.has(n.op) && sameShape(graph.nodes[input]!.shape, n.shape) && sameShape(n.shape, node.shape);
+      if (materialized.has(input)) return true;
+      const child = graph.nodes[input]!;
+      return !readsInputs(child.op) || visit(child);
+    });
+  return visit(node);
+}
+
+// The buffers a kernel computing `id` reads: materialized nodes reached through inlined ones.
+function leafBuffers(graph: Graph, id: number, materialized: Set<number>, scalarIds: Set<number>, seen = new Set<number>()): Set<number> {
+  const node = graph.nodes[id]!;
+  if (!readsInputs(node.op)) return seen;
+  for (const input of node.inputs) {
+    if (scalarIds.has(input)) continue;
+    if (materialized.has(input)) seen.add(input);
+    else leafBuffers(graph, input, materialized, scalarIds, seen);
+  }
+  return seen;
+}
+
+// Storage bindings of a kernel computing `group`: the buffers it reads plus the ones it writes.
+function groupBuffers(graph: Graph, group: number[], materialized: Set<number>, scalarIds: Set<number>): number {
+  const members = new Set(group);
+  const reads = new Set<number>();
+  for (const id of group) for (const b of leafBuffers(graph, id, materialized, scalarIds)) if (!members.has(b)) reads.add(b);
+  return reads.size + group.length;
+}
+
+// Materializes the largest inlined input of any kernel over the limit, until none is. A node
+// materialized here becomes a kernel of its own, checked in turn.
+function enforceBufferLimit(graph: Graph, groups: number[][], materialized: Set<number>, scalarIds: Set<number>, maxBuffers: number): void {
+  for (let k = 0; k < groups.length; k++) {
+    const group = groups[k]!;
+    while (groupBuffers(graph, group, materialized, scalarIds) > maxBuffers) {
+      const inlined = group.flatMap((id) => inlinedInputs(graph, id, materialized, scalarIds));
+      if (inlined.length === 0) {
+        if (group.length > 1) {
+          groups.push([group.pop()!]); // split the group first
+          continue;
+        }
+        throw new InternalError(`${graph.nodes[group[0]!]!.op} reads more than ${maxBuffers - 1} buffers`);
+      }
+      const size = (id: number) => leafBuffers(graph, id, materialized, scalarIds).size;
+      const largest = inlined.reduce((a, b) => (size(b) > size(a) ? b : a));
+      materialized.add(largest);
+      groups.push([largest]);
+    }
+  }
+  // Kernels run in the order of their first node. A member that reads a buffer written later than
+  // that (one materialized above) leaves for a kernel of its own, so every buffer is written
+  // before it is read.
+  for (let k = 0; k < groups.length; k++) {
+    const group = groups[k]!;
+    for (const id of [...group]) {
+      if (group.length === 1) break;
+      const external = [...leafBuffers(graph, id, materialized, scalarIds)].filter((b) => !group.includes(b));
+      if (!readyBefore(graph, external, Math.min(...group))) {
+        group.splice(group.indexOf(id), 1);
+        groups.push([id]);
+      }
+    }
+  }
+  groups.sort((a, b) => Math.min(...a) - Math.min(...b));
+}
+
+// Whether the buffers exist before node `first` is computed: sources always do, others when
+// their node comes earlier.
+function readyBefore(graph: Graph, buffers: number[], first: number): boolean {
+  return buffers.every((b) => BUFFER_OPS.has(graph.nodes[b]!.op) || b < first);
+}
+
+function inlinedInputs(graph: Graph, id: number, materialized: Set<number>, scalarIds: Set<number>): number[] {
+  const found: number[] = [];
+  const visit = (n: number) => {
+    for (const input of graph.nodes[n]!.inputs) {
+      if (materialized.has(input) || scalarIds.has(input)) continue;
+      if (!readsInputs(graph.nodes[input]!.op)) continue;
+      found.push(input);
+      visit(input);
+    }
+  };
+  if (readsInputs(graph.nodes[id]!.op)) visit(id);
+  return found;
+}
+
+function emitKernel(graph: Graph, group: number[], materialized: Set<number>, scalarIds: Set<number>, uniform: UniformLayout): Kernel {
+  const members = new Set(group);
+  const reads: number[] = [];
+  const functions = new Map<number, string>();
+  const declarations: string[] = [];
+  const nodes: number[] = [];
+  const fn = (id: number) => `v${id}`;
+
+  // Each value the kernel needs is a function of a flat index: a buffer load for a materialized
+  // node, a uniform field for a scalar input, the rendered expression or loop for the rest (and
+  // for the group's own members, which other members read at their own index).
+  const define = (id: number): void => {
+    if (functions.has(id)) return;
+    const node = graph.nodes[id]!;
+    if (scalarIds.has(id)) {
+      const field = `x_${uniform.scalars.indexOf((node.attrs as { name: string }).name)}`;
+      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return dims.${field}; }`);
+      return;
+    }
+    if (materialized.has(id) && !members.has(id)) {
+      let binding = reads.indexOf(id);
+      if (binding < 0) binding = reads.push(id) - 1;
+      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return t${binding}[i]; }`);
+      return;
+    }
+    functions.set(id, ""); // reserve the place so functions come out callee first
+    nodes.push(id);
+    let body: string;
+    if (isExpression(node.op)) body = expressionBody(graph, node, define, fn);
+    else {
+      const root = loopRoot(graph, node, define, fn);
+      if (root.mode !== "element") throw new InternalError(`${node.op} cannot be inlined`);
+      declarations.push(...(root.declarations ?? []));
+      body = `  ${root.body}`;
+    }
+    functions.delete(id);
+    functions.set(id, `fn ${fn(id)}(i: u32) -> f32 {\n${body}\n}`);
+  };
+
+  const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
+  const first = graph.nodes[group[0]!]!;
+  let kernel: RootKernel;
+  if (isExpression(first.op) || ELEMENT_ROOTS.has(first.op)) {
+    for (const id of group) define(id);
+    kernel = { mode: "element", count: first.shape, body: group.map((id, k) => `${outputName(k)}[i] = ${fn(id)}(i);`).join("\n  ") };
+  } else {
+    if (group.length !== 1) throw new InternalError(`${first.op} kernels have one output`);
+    nodes.push(first.id);
+    kernel = loopRoot(graph, first, define, fn);
+    declarations.push(...(kernel.declarations ?? []));
+  }
+
+  const functionText = [...functions.values()].join("\n");
+  const text = `${functionText}\n${kernel.body}\n${declarations.join("\n")}\n${countExpr(kernel)}`;
+  const usesDims = text.includes("dims.");
+  const preludes = Object.entries(PRELUDE).filter(([name]) => text.includes(`${name}(`)).map(([, code]) => code);
+  const header: string[] = [];
+  let binding = 0;
+  if (usesDims) {
+    const fields = [...uniform.symbols.map((s) => `${dimField(s)}: u32`), "seed: u32", ...uniform.scalars.map((_, k) => `x_${k}: f32`)];
+    header.push(`struct Dims { ${fields.join(", ")} }`, `@group(0) @binding(${binding++}) var<uniform> dims: Dims;`);
+  }
+  reads.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read> t${k}: array<f32>;`));
+  group.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${outputName(k)}: array<f32>;`));
+  const code = [...header, ...preludes, ...declarations, functionText, entryPoint(kernel)].join("\n\n");
+  const name = [...new Set(nodes.map((id) => graph.nodes[id]!.op).filter((op) => op !== "const"))].join("+");
+  return { name, code, outputs: group, reads, usesDims, mode: kernel.mode, count: kernel.count, nodes };
+}
+
+function expressionBody(graph: Graph, node: IRNode, define: (id: number) => void, fn: (id: number) => string): string {
+  const lets = new Map<string, string>();
+  const body = renderExpression({
+    node,
+    shapeOf: (k) => graph.nodes[node.inputs[k]!]!.shape,
+    read(k, index, direct) {
+      const input = node.inputs[k]!;
+      define(input);
+      const call = `${fn(input)}(${index})`;
+      if (direct) return call;
+      let name = lets.get(call);
+      if (!name) lets.set(call, (name = `a${lets.size}`));
+      return name;
+    },
+  });
+  return [...[...lets].map(([call, name]) => `  let ${name} = ${call};`), `  ${body}`].join("\n");
+}
+
+function loopRoot(graph: Graph, node: IRNode, define: (id: number) => void, fn: (id: number) => string): RootKernel {
+  return rootTemplate(node.op)({
+    node,
+    shapeOf: (k) => graph.nodes[node.inputs[k]!]!.shape,
+    operand(k) {
+      const input = node.inputs[k]!;
+      define(input);
+      return (index) => `${fn(input)}(${index})`;
+    },
+  });
+}
+
+function entryPoint(kernel: RootKernel): string {
+  if (kernel.mode === "group") {
+    return `@compute @workgroup_size(${GROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u) {
+  let o = wid.x + wid.y * groups.x;
+  if (o >= ${countExpr(kernel)}) { return; }
+  ${kernel.body}
+}`;
+  }
+  return `@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
+  if (i >= ${countExpr(kernel)}) { return; }
+  ${kernel.body}
+}`;
+}
+
+function countExpr(kernel: RootKernel): string {
+  const parts = kernel.count.map((d) => (typeof d === "number" ? `${d}u` : `dims.${dimField(d)}`));
+  return parts.length ? parts.join(" * ") : "1u";
+}
+
+// The workgroups a kernel dispatches for a number of elements (or rows): a 2-D grid, since one
+// dimension holds at most 65,535 workgroups.
+export function workgroupGrid(kernel: Pick<Kernel, "mode">, elements: number): [number, number] {
+  const groups = kernel.mode === "group" ? elements : Math.ceil(elements / WORKGROUP);
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}

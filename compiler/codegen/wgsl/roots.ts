@@ -1,0 +1,193 @@
+// The ops that need a loop per output element (reductions, softmax, matmul, convolution, pooling,
+// argmax), one template each. A template gets its operands as WGSL functions of a flat index
+// (`operand(k)(index)`), which may load a buffer or compute a fused expression.
+//
+// Three ways to cover the output:
+//   "element": the body is a function of the flat output index `i` that returns the element (it
+//              ends with `return`), so the kernel can also be inlined into an elementwise
+//              consumer (a matmul with its bias and activation in one kernel);
+//   "row":     one invocation per element of `count` (the body sees `i`) that writes several
+//              output elements itself (softmax writes a row);
+//   "group":   one workgroup of GROUP invocations per element of `count` (the body sees the
+//              element `o` and the invocation `lid`), for sums that are long compared with their
+//              number of outputs.
+
+import { InternalError } from "../../diagnostics/diagnostic.ts";
+import type { IRNode, Shape } from "../../ir/graph.ts";
+import type { Op } from "../../ir/ops.ts";
+import { normalizeAxis } from "../../ir/shape-rules.ts";
+import { dim, product, reindex, strides } from "./dims.ts";
+import * as image from "./roots-image.ts";
+
+export const GROUP = 64;
+
+export interface RootKernel {
+  mode: "element" | "row" | "group";
+  count: Shape;
+  body: string;
+  declarations?: string[]; // module-scope WGSL (workgroup memory)
+}
+
+export interface RootContext<K extends Op = Op> {
+  node: IRNode<K>;
+  operand(k: number): (index: string) => string;
+  shapeOf(k: number): Shape;
+}
+
+type Template<K extends Op> = (ctx: RootContext<K>) => RootKernel;
+
+function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max"> {
+  return ({ node, operand, shapeOf }) => {
+    const inShape = shapeOf(0);
+    const axes = node.attrs.axes.map((a) => normalizeAxis(a, inShape.length));
+    const own = strides(inShape);
+    const keptAxes = inShape.map((_, a) => a).filter((a) => !axes.includes(a));
+    const reducedAxes = inShape.map((_, a) => a).filter((a) => axes.includes(a));
+    const keptShape = keptAxes.map((a) => inShape[a]!);
+    const reducedShape = reducedAxes.map((a) => inShape[a]!);
+    const base = reindex("o", keptShape, keptAxes.map((a) => own[a]!));
+    const offset = reindex("r", reducedShape, reducedAxes.map((a) => own[a]!));
+    const count = product(reducedShape);
+    const x = operand(0);
+    const max = kind === "max";
+    const combine = (acc: string, v: string) => (max ? `select(${acc}, ${v}, ${v} > ${acc})` : `${acc} + ${v}`);
+    const finish = kind === "mean" ? `partial[0] / f32(${count})` : "partial[0]";
+    return {
+      mode: "group",
+      count: keptShape,
+      declarations: [`var<workgroup> partial: array<f32, ${GROUP}>;`],
+      body: [
+        `let base = ${base};`,
+        `var acc = ${max ? "(-f32_inf())" : "0.0f"};`,
+        `for (var r = lid; r < ${count}; r += ${GROUP}u) {`,
+        `  let v = ${x(`base + ${offset}`)};`,
+        `  acc = ${combine("acc", "v")};`,
+        `}`,
+        `partial[lid] = acc;`,
+        `workgroupBarrier();`,
+        `for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {`,
+        `  if (lid < s) { partial[lid] = ${combine("partial[lid]", "partial[lid + s]")}; }`,
+        `  workgroupBarrier();`,
+        `}`,
+        `if (lid == 0u) { out[o] = ${finish}; }`,
+      ].join("\n  "),
+    };
+  };
+}
+
+// softmax and log_softmax along one axis, one invocation per row, stable for any magnitude (the
+// row's maximum is subtracted before exponentiating), as the CPU runtime computes them.
+function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
+  return ({ node, operand }) => {
+    const shape = node.shape;
+    const axis = normalizeAxis(node.attrs.axis, shape.length);
+    const n = dim(shape[axis]!);
+    const inner = product(shape.slice(axis + 1));
+    const rows = [...shape.slice(0, axis), ...shape.slice(axis + 1)];
+    const x = operand(0);
+    const at = "base + j * inner";
+    return {
+      mode: "row",
+      count: rows,
+      body: [
+        `let inner = ${inner};`,
+        `let base = (i / inner) * ${n} * inner + i % inner;`,
+        `var m = (-f32_inf());`,
+        `for (var j = 0u; j < ${n}; j++) { let v = ${x(at)}; m = select(m, v, v > m); }`,
+        `var total = 0.0f;`,
+        `for (var j = 0u; j < ${n}; j++) { total += exp(${x(at)} - m); }`,
+        log
+          ? `let log_total = log(total);\n  for (var j = 0u; j < ${n}; j++) { out[${at}] = ${x(at)} - m - log_total; }`
+          : `let scale = 1.0f / total;\n  for (var j = 0u; j < ${n}; j++) { out[${at}] = exp(${x(at)} - m) * scale; }`,
+      ].join("\n  "),
+    };
+  };
+}
+
+// op(A)·op(B) with A [M, K] (or [K, M] transposed) and B [K, N] (or [N, K]); one invocation per
+// output element, summing in f32 in order of k. The portable kernel that every adapter runs.
+const matmul: Template<"matmul"> = ({ node, operand, shapeOf }) => {
+  const { transposeA, transposeB } = node.attrs;
+  const [m, n] = node.shape as [number | string, number | string];
+  const aShape = shapeOf(0);
+  const k = transposeA ? aShape[0]! : aShape[1]!;
+  const a = operand(0);
+  const b = operand(1);
+  const aIndex = transposeA ? `kk * ${dim(m)} + row` : `row * ${dim(k)} + kk`;
+  const bIndex = transposeB ? `col * ${dim(k)} + kk` : `kk * ${dim(n)} + col`;
+  return {
+    mode: "element",
+    count: node.shape,
+    body: [
+      `let row = i / ${dim(n)};`,
+      `let col = i % ${dim(n)};`,
+      `var acc = 0.0f;`,
+      `for (var kk = 0u; kk < ${dim(k)}; kk++) { acc += ${a(aIndex)} * ${b(bIndex)}; }`,
+      `return acc;`,
+    ].join("\n  "),
+  };
+};
+
+// The first largest element along an axis, one invocation per output element.
+const argmax: Template<"argmax"> = ({ node, operand, shapeOf }) => {
+  const shape = shapeOf(0);
+  const axis = normalizeAxis(node.attrs.axis, shape.length);
+  const n = dim(shape[axis]!);
+  const inner = product(shape.slice(axis + 1));
+  const x = operand(0);
+  return {
+    mode: "element",
+    count: node.shape,
+    body: [
+      `let inner = ${inner};`,
+      `let base = (i / inner) * ${n} * inner + i % inner;`,
+      `var best = 0u;`,
+      `var best_value = ${x("base")};`,
+      `for (var j = 1u; j < ${n}; j++) { let v = ${x("base + j * inner")}; if (v > best_value) { best_value = v; best = j; } }`,
+      `return f32(best);`,
+    ].join("\n  "),
+  };
+};
+
+export const ROOTS: { [K in Op]?: Template<K> } = {
+  argmax,
+  conv2d: image.conv2d,
+  conv2d_grad_input: image.conv2dGradInput,
+  conv2d_grad_weight: image.conv2dGradWeight,
+  maxpool2d: image.maxpool2d,
+  maxpool2d_grad: image.maxpool2dGrad,
+  maxpool2d_gather: image.maxpool2dGather,
+  avgpool2d: image.avgpool2d,
+  avgpool2d_grad: image.avgpool2dGrad,
+  sum: reduction("sum"),
+  mean: reduction("mean"),
+  max: reduction("max"),
+  softmax: softmax(false),
+  log_softmax: softmax(true),
+  matmul,
+};
+
+export function rootTemplate<K extends Op>(op: K): Template<K> {
+  const template = ROOTS[op] as Template<K> | undefined;
+  if (!template) throw new InternalError(`the WebGPU backend has no kernel for ${op} yet`);
+  return template;
+}
+
+export function hasRoot(op: Op): boolean {
+  return ROOTS[op] !== undefined;
+}
+
+// Ops whose template is of mode "element" whatever the node: they can be inlined into an
+// elementwise consumer.
+export const ELEMENT_ROOTS: ReadonlySet<Op> = new Set<Op>([
+  "matmul",
+  "argmax",
+  "conv2d",
+  "conv2d_grad_input",
+  "maxpool2d",
+  "maxpool2d_grad",
+  "maxpool2d_gather",
+  "avgpool2d",
+  "avgpool2d_grad",
+]);
+

@@ -1,0 +1,59 @@
+// Everything a backend runs for one model, compiled once from its lowered graphs: the training
+// step (forward, backward, clipping, update, batch-norm statistics and metric accumulators), the
+// evaluation pass (the evaluation graph with its own accumulators), and, for L-BFGS, the loss and
+// gradient without an update. Each graph has been through the standard passes. The backends
+// (runtime/train/cpu-backend.ts, runtime/webgpu/backend.ts) only execute these graphs.
+
+import type { LossKind } from "../analyze/model-types.ts";
+import type { TrainConfig } from "../ir/config.ts";
+import { cloneGraph, type Graph } from "../ir/graph.ts";
+import { runPasses, STANDARD_PIPELINE, type PassName } from "../passes/index.ts";
+import { buildStepGraph, type StepGraph } from "./build.ts";
+import { addMetricAccumulators, type MetricsSpec } from "./metrics.ts";
+
+export interface ModelPrograms {
+  step: StepGraph; // its graph optimized
+  evaluation: Graph; // the evaluation graph with metric accumulators, optimized
+  inference: Graph; // the evaluation graph as lowered (for predictions of any output)
+  metrics: MetricsSpec;
+  // The parameters, batch-norm statistics and optimizer slots a checkpoint holds, by name.
+  params: Graph["params"];
+  modelState: string[]; // batch-norm statistics
+}
+
+export interface ProgramOptions {
+  gradNorms?: boolean;
+  passes?: readonly PassName[];
+  // Called with each pass's result, for `--dump-ir=after:PASS`.
+  after?: (pass: PassName, graph: Graph) => void;
+}
+
+export function buildPrograms(
+  trainGraph: Graph,
+  evalGraph: Graph,
+  config: Pick<TrainConfig, "optimizer" | "clip_grad_norm" | "metrics" | "early_stopping" | "schedule">,
+  loss: { kind: LossKind; reduction: "mean" | "sum" },
+  options: ProgramOptions = {},
+): ModelPrograms {
+  // Accuracy is counted when asked for, or when early stopping or a plateau schedule watches it.
+  const watched = [config.early_stopping?.metric, config.schedule.kind === "plateau" ? config.schedule.metric : undefined];
+  const metrics: MetricsSpec = {
+    loss: loss.kind,
+    reduction: loss.reduction,
+    accuracy: loss.kind !== "mse" && (config.metrics.includes("accuracy") || watched.some((m) => m?.endsWith("accuracy"))),
+    mse: loss.kind === "mse",
+  };
+  const passes = options.passes ?? STANDARD_PIPELINE;
+  const step = buildStepGraph(trainGraph, config, { gradNorms: options.gradNorms });
+  addMetricAccumulators(step.graph, metrics);
+  const evaluation = cloneGraph(evalGraph);
+  addMetricAccumulators(evaluation, metrics);
+  return {
+    step: { ...step, graph: runPasses(step.graph, passes, options.after) },
+    evaluation: runPasses(evaluation, passes),
+    inference: evalGraph,
+    metrics,
+    params: trainGraph.params,
+    modelState: trainGraph.state.map((s) => s.name),
+  };
+}

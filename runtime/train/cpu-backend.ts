@@ -1,0 +1,208 @@
+// The CPU runtime as a training backend: the compiled programs (compiler/step/programs.ts) run by
+// CpuProgram on Float32Arrays that live in this object. A step runs the whole step graph and then
+// writes the new parameters, batch-norm statistics, optimizer slots and metric accumulators back
+// in place, so every node of the step saw the old values, as in PyTorch.
+
+import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
+import type { Graph, GraphInput } from "../../compiler/ir/graph.ts";
+import type { ModelPrograms } from "../../compiler/step/programs.ts";
+import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
+import { CpuProgram } from "../cpu/executor.ts";
+import type { Feeds } from "../cpu/types.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { StepResult, TensorState, TrainingBackend, TrainingBatch } from "./backend.ts";
+import type { PassMetrics } from "./metrics.ts";
+
+interface Compiled {
+  graph: Graph;
+  program: CpuProgram;
+  outputs: string[]; // names of the outputs read after a run (before the updates)
+  updates: { name: string; kind: "param" | "state" }[];
+  batchDim: string;
+  input: string;
+  target: string;
+}
+
+function role(graph: Graph, which: GraphInput["role"]): GraphInput {
+  const found = graph.inputs.find((i) => i.role === which);
+  if (!found) throw new InternalError(`the graph has no ${which}`);
+  return found;
+}
+
+function compileProgram(graph: Graph, outputs: string[]): Compiled {
+  const updates = [
+    ...graph.paramUpdates.map((u) => ({ name: u.name, kind: "param" as const, node: u.node })),
+    ...graph.stateUpdates.map((u) => ({ name: u.name, kind: "state" as const, node: u.node })),
+  ];
+  const nodes = [...outputs.map((name) => graph.outputs[name] ?? missing(name)), ...updates.map((u) => u.node)];
+  const input = role(graph, "input");
+  return {
+    graph,
+    program: new CpuProgram(graph, nodes),
+    outputs,
+    updates,
+    batchDim: typeof input.shape[0] === "string" ? input.shape[0] : "B",
+    input: input.name,
+    target: role(graph, "target").name,
+  };
+}
+
+function missing(name: string): never {
+  throw new InternalError(`the graph has no output ${name}`);
+}
+
+export class CpuBackend implements TrainingBackend {
+  readonly kind = "cpu" as const;
+  readonly description = "the CPU runtime";
+  private readonly params = new Map<string, Float32Array>();
+  private readonly state = new Map<string, Float32Array>(); // batch norm, optimizer slots, metrics
+  private readonly evalMetrics = new Map<string, Float32Array>(); // the evaluation's accumulators
+  private readonly step_: Compiled;
+  private readonly evaluation: Compiled;
+  private readonly predictions = new Map<string, CpuProgram>();
+  private lastGradNorms: Record<string, number> = {};
+  private gradient: Compiled | null = null;
+
+  constructor(
+    private readonly programs: ModelPrograms,
+    initial: { params: Float32Array[]; state: Float32Array[] },
+  ) {
+    const stepGraph = programs.step.graph;
+    stepGraph.params.forEach((p, i) => this.params.set(p.name, Float32Array.from(initial.params[i]!)));
+    for (const s of stepGraph.state) this.state.set(s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init));
+    programs.modelState.forEach((name, i) => this.state.get(name)?.set(initial.state[i]!));
+    for (const s of programs.evaluation.state) if (s.name.startsWith("metric.")) this.evalMetrics.set(s.name, new Float32Array(1));
+    const norms = Object.keys(stepGraph.outputs).filter((name) => name.startsWith("grad_norm:"));
+    this.step_ = compileProgram(stepGraph, ["loss", ...norms]);
+    this.evaluation = compileProgram(programs.evaluation, []);
+  }
+
+  async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
+    const inputs: Feeds["inputs"] = { [this.step_.input]: batch.features, [this.step_.target]: batch.targets };
+    for (const [name, value] of Object.entries(scalars)) inputs[name] = Float32Array.of(value);
+    const results = this.run(this.step_, inputs, this.state, batch.size, seed);
+    const norms = this.step_.outputs.slice(1);
+    this.lastGradNorms = Object.fromEntries(norms.map((name, i) => [name.slice("grad_norm:".length), results[1 + i]![0]!]));
+    const correct = this.state.get(metricStateName("correct"));
+    const examples = this.state.get(metricStateName("examples"))![0]!;
+    return { loss: results[0]![0]!, accuracy: correct ? correct[0]! / Math.max(examples, 1) : null };
+  }
+
+  async takeMetrics(): Promise<PassMetrics> {
+    return this.drainMetrics(this.state);
+  }
+
+  async gradNorms(): Promise<Record<string, number>> {
+    return { ...this.lastGradNorms };
+  }
+
+  async lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
+    // The step graph of L-BFGS names each gradient `grad:<param>` and updates nothing but the
+    // batch-norm statistics and the metrics, which a line-search probe must leave alone.
+    this.gradient ??= compileProgram(this.programs.step.graph, ["loss", ...this.programs.params.map((p) => `grad:${p.name}`)]);
+    const inputs = { [this.gradient.input]: batch.features, [this.gradient.target]: batch.targets };
+    const feeds: Feeds = { inputs, params: Object.fromEntries(this.params), state: Object.fromEntries(this.state) };
+    const results = this.gradient.program.run(feeds, { [this.gradient.batchDim]: batch.size }, seed);
+    const sizes = this.programs.params.map((p) => this.params.get(p.name)!.length);
+    const gradient = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    sizes.forEach((size, i) => {
+      gradient.set(results[1 + i]!, offset);
+      offset += size;
+    });
+    return { loss: results[0]![0]!, gradient };
+  }
+
+  async readFlatParams(): Promise<Float32Array> {
+    const arrays = this.programs.params.map((p) => this.params.get(p.name)!);
+    const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+    let offset = 0;
+    for (const a of arrays) {
+      flat.set(a, offset);
+      offset += a.length;
+    }
+    return flat;
+  }
+
+  async writeFlatParams(values: Float32Array): Promise<void> {
+    let offset = 0;
+    for (const p of this.programs.params) {
+      const target = this.params.get(p.name)!;
+      target.set(values.subarray(offset, offset + target.length));
+      offset += target.length;
+    }
+  }
+
+  async evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
+    const size = Math.max(1, Math.min(batchSize, dataset.n));
+    const state = new Map([...this.state, ...this.evalMetrics]);
+    for (const buffer of this.evalMetrics.values()) buffer.fill(0);
+    for (let start = 0; start < dataset.n; start += size) {
+      const n = Math.min(size, dataset.n - start);
+      const inputs = {
+        [this.evaluation.input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
+        [this.evaluation.target]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+      };
+      this.run(this.evaluation, inputs, state, n, 0);
+    }
+    return this.drainMetrics(state);
+  }
+
+  async predict(features: Float32Array, n: number, output: string): Promise<Float32Array> {
+    const graph = this.programs.inference;
+    const node = graph.outputs[output];
+    if (node === undefined) throw new InternalError(`the model has no output ${output}`);
+    let program = this.predictions.get(output);
+    if (!program) this.predictions.set(output, (program = new CpuProgram(graph, [node])));
+    const input = role(graph, "input");
+    const feeds: Feeds = { inputs: { [input.name]: features }, params: Object.fromEntries(this.params), state: Object.fromEntries(this.state) };
+    const batchDim = typeof input.shape[0] === "string" ? input.shape[0] : "B";
+    return Float32Array.from(program.run(feeds, { [batchDim]: n })[0]!);
+  }
+
+  async readState(): Promise<TensorState> {
+    const copy = (names: Iterable<string>, from: Map<string, Float32Array>) => Object.fromEntries([...names].map((n) => [n, from.get(n)!.slice()]));
+    return {
+      params: copy(this.params.keys(), this.params),
+      state: copy(this.programs.modelState, this.state),
+      slots: copy(this.programs.step.slots.map((s) => s.state), this.state),
+    };
+  }
+
+  async writeState(values: Partial<TensorState>): Promise<void> {
+    const write = (from: Record<string, Float32Array> | undefined, into: Map<string, Float32Array>) => {
+      for (const [name, value] of Object.entries(from ?? {})) {
+        const target = into.get(name);
+        if (!target || target.length !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
+        target.set(value);
+      }
+    };
+    write(values.params, this.params);
+    write(values.state, this.state);
+    write(values.slots, this.state);
+  }
+
+  dispose(): void {}
+
+  // Runs a compiled graph and writes its updates back; returns the named outputs' arrays.
+  private run(compiled: Compiled, inputs: Feeds["inputs"], state: Map<string, Float32Array>, size: number, seed: number): Float32Array[] {
+    const feeds: Feeds = { inputs, params: Object.fromEntries(this.params), state: Object.fromEntries(state) };
+    const results = compiled.program.run(feeds, { [compiled.batchDim]: size }, seed) as Float32Array[];
+    const outputs = results.slice(0, compiled.outputs.length).map((r) => r.slice());
+    // Every update was computed from the old values; only now are they written back.
+    const fresh = results.slice(compiled.outputs.length).map((r) => r.slice());
+    compiled.updates.forEach((u, i) => (u.kind === "param" ? this.params : state).get(u.name)!.set(fresh[i]!));
+    return outputs;
+  }
+
+  private drainMetrics(state: Map<string, Float32Array>): PassMetrics {
+    const values: Partial<Record<MetricSlot, number>> = {};
+    for (const slot of METRIC_STATE) {
+      const buffer = state.get(metricStateName(slot));
+      if (!buffer) continue;
+      values[slot] = buffer[0]!;
+      buffer.fill(0);
+    }
+    return metricsFromAccumulators(values, this.programs.metrics);
+  }
+}

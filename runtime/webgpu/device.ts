@@ -1,0 +1,97 @@
+// Finding a WebGPU device: the page's `navigator.gpu` in a browser, the `webgpu` package (Dawn) in
+// Node, or a device the caller already has. Software adapters (Mesa's lavapipe, SwiftShader) run
+// WebGPU on the CPU: they are real and exact, but slower than nnc's own CPU runtime, so they are
+// used only when asked for (`allowSoftware`). The device asks for the `subgroups` feature where the
+// adapter has it and otherwise keeps WebGPU's default limits, so a model that runs here also runs
+// in a browser.
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean; // a CPU implementation (lavapipe, SwiftShader, WARP)
+  subgroups: boolean; // the device was created with the `subgroups` feature
+}
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterDescription;
+  // Destroys the device (Dawn keeps Node's event loop alive until then).
+  destroy(): void;
+}
+
+export class GpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GpuUnavailableError";
+  }
+}
+
+export interface OpenOptions {
+  allowSoftware?: boolean; // accept a software adapter (default: false)
+  device?: GPUDevice; // use this device instead of finding one
+}
+
+const SOFTWARE = /llvmpipe|lavapipe|swiftshader|warp|software/i;
+
+export function describeAdapter(info: GPUAdapterInfo, subgroups: boolean): AdapterDescription {
+  const fields = { vendor: info.vendor ?? "", architecture: info.architecture ?? "", device: info.device ?? "", description: info.description ?? "" };
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const software = fallback || SOFTWARE.test(`${fields.architecture} ${fields.device} ${fields.description}`);
+  return { ...fields, software, subgroups };
+}
+
+export function adapterName(adapter: AdapterDescription): string {
+  const name = adapter.description || [adapter.vendor, adapter.device].filter(Boolean).join(" ") || "an unnamed adapter";
+  return adapter.software ? `${name} (software)` : name;
+}
+
+// Dawn's module for Node, loaded only when there is no `navigator.gpu`, so a browser bundle never
+// reaches for it. The object `create()` returns must stay referenced while its devices live: if it
+// is garbage-collected the process aborts, so every context keeps it.
+async function nodeGpu(): Promise<{ gpu: GPU; keepAlive: unknown }> {
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = (await import("node:os")).tmpdir(); // silences a Dawn warning
+  let module: { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  try {
+    module = (await import("webgpu")) as unknown as typeof module;
+  } catch (error) {
+    throw new GpuUnavailableError(`the \`webgpu\` package could not be loaded: ${(error as Error).message}`);
+  }
+  // GPUBufferUsage and friends are globals in a browser; Dawn provides them for Node.
+  for (const [name, value] of Object.entries(module.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  const gpu = module.create([]);
+  return { gpu, keepAlive: gpu };
+}
+
+export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
+  if (options.device) {
+    const device = options.device;
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const adapter = describeAdapter(info ?? ({} as GPUAdapterInfo), device.features.has("subgroups"));
+    return { device, adapter, destroy: () => {} }; // the caller owns it
+  }
+  const browser = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const { gpu, keepAlive } = browser ? { gpu: browser, keepAlive: null } : await nodeGpu();
+  const found = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!found) throw new GpuUnavailableError("no WebGPU adapter was found");
+  const info = found.info;
+  const probe = describeAdapter(info, false);
+  if (probe.software && !options.allowSoftware) {
+    throw new GpuUnavailableError(`the only WebGPU adapter is a software one (${adapterName(probe)})`);
+  }
+  const subgroups = found.features.has("subgroups");
+  const device = await found.requestDevice({ requiredFeatures: subgroups ? ["subgroups" as GPUFeatureName] : [] });
+  const adapter = describeAdapter(info, subgroups);
+  let destroyed = false;
+  return {
+    device,
+    adapter,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+      void keepAlive; // referenced until here, so Dawn's instance outlives the device
+    },
+  };
+}
