@@ -1,17 +1,16 @@
-// nnc's side of the benchmark: examples/mnist_mlp.nn built exactly as a user's program would build
-// it (compile the file, initialize the weights from the file's seed, a CpuTrainer and the file's
-// optimizer), and one training step timed: forwardBackward (forward, loss and every gradient in
-// one CpuProgram run) followed by the optimizer's step (Adam, lr 1e-3), on the same seeded random
-// batch as the TensorFlow.js rows (784 pixels in [0, 1), labels 0..9).
+// nnc's side of the benchmark: examples/mnist_mlp.nn built exactly as `nnc run` builds it (compile
+// the file, initialize the weights from the file's seed, open a session on a backend) and one
+// training step timed: the compiled step (forward, loss, gradients, Adam's update, metrics) on the
+// same seeded random batch as the TensorFlow.js rows (784 pixels in [0, 1), labels 0..9), until its
+// loss is back on the host.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compile } from "../compiler/index.ts";
-import type { CpuProgram } from "../runtime/cpu/executor.ts";
+import { stepScalars } from "../compiler/step/build.ts";
 import { Rng } from "../runtime/rng.ts";
-import { CpuTrainer } from "../runtime/train/cpu-trainer.ts";
+import { createSession } from "../runtime/session.ts";
 import { initializeParams, initializeState } from "../runtime/train/init.ts";
-import { createOptimizer } from "../runtime/train/optimizers/index.ts";
 
 export interface NncStepTiming {
   msPerStep: number; // median
@@ -20,16 +19,18 @@ export interface NncStepTiming {
   steps: number;
   finalLoss: number;
   rssGrowthBytes: number; // from before compiling the file to the highest value seen between steps
-  plannedBytes: number; // the training CpuProgram's planned buffers for B = batch
-  paramBytes: number; // the weights themselves (fed to the program, not in its plan)
+  paramBytes: number; // the weights themselves
+  startSeconds: number; // from compiling the file to the end of the first step (shader compilation included)
+  stats: Record<string, number | string>; // the backend's own figures (planned bytes, dispatches, adapter)
 }
 
 export const MNIST_MLP = fileURLToPath(new URL("../examples/mnist_mlp.nn", import.meta.url));
 
-export function timeNncCpuStep(options: { batch?: number; warmup?: number; steps?: number; seed?: number } = {}): NncStepTiming {
+export async function timeNncStep(backend: "cpu" | "webgpu", options: { batch?: number; warmup?: number; steps?: number; seed?: number } = {}): Promise<NncStepTiming> {
   const { batch = 128, warmup = 5, steps = 30, seed = 1 } = options;
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
 
   const compiled = compile(readFileSync(MNIST_MLP, "utf8"), MNIST_MLP);
   const { model, config, trainGraph, evalGraph } = compiled;
@@ -38,11 +39,8 @@ export function timeNncCpuStep(options: { batch?: number; warmup?: number; steps
   }
   const params = initializeParams(trainGraph.params, config.seed);
   const state = initializeState(trainGraph.state);
-  const trainer = new CpuTrainer({ trainGraph, evalGraph, loss: model.loss.kind, reduction: model.loss.reduction }, params, state);
-  const optimizerConfig = config.optimizer;
-  if (optimizerConfig.kind === "lbfgs") throw new Error("the benchmark times a first-order optimizer's step");
-  const optimizer = createOptimizer(optimizerConfig, params.map((p) => p.length));
-  const lr = optimizerConfig.lr;
+  const session = await createSession({ model, trainGraph, evalGraph }, config, { params, state }, { backend });
+  const lr = config.optimizer.lr;
 
   // The same batch as bench/tfjs.ts draws: the inputs first, then the labels, from the same stream.
   const rng = Rng.derive(seed, "bench");
@@ -50,24 +48,26 @@ export function timeNncCpuStep(options: { batch?: number; warmup?: number; steps
   const targets = Float32Array.from({ length: batch }, () => rng.int(10));
 
   let finalLoss = NaN;
-  const step = (i: number): void => {
-    const result = trainer.forwardBackward(features, targets, batch, i, true);
-    optimizer.step(params, result.grads, lr);
+  let t = 0;
+  const step = async (): Promise<void> => {
+    t++;
+    const result = await session.backend.step({ features, targets, size: batch }, stepScalars(session.programs.step, { step: t, lr, momentum: null }), t);
     finalLoss = result.loss;
   };
 
-  for (let i = 0; i < warmup; i++) step(i);
+  await step();
+  const startSeconds = (performance.now() - started) / 1000;
+  for (let i = 1; i < warmup; i++) await step();
   let peakRss = process.memoryUsage().rss;
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const start = performance.now();
-    step(warmup + i);
+    await step();
     times.push(performance.now() - start);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
-  // The training program is private to the trainer; its plan's size is what nnc allocates per
-  // batch size (activations, gradients), reported by `nnc compile --stats` too.
-  const program = (trainer as unknown as { trainProgram: CpuProgram }).trainProgram;
+  const stats = session.backend.stats(batch);
+  session.dispose();
   return {
     msPerStep: median(times),
     msMin: Math.min(...times),
@@ -75,8 +75,9 @@ export function timeNncCpuStep(options: { batch?: number; warmup?: number; steps
     steps,
     finalLoss,
     rssGrowthBytes: peakRss - rssBefore,
-    plannedBytes: program.plannedBytes({ B: batch }),
     paramBytes: params.reduce((total, p) => total + p.byteLength, 0),
+    startSeconds,
+    stats,
   };
 }
 

@@ -2,7 +2,7 @@
 // (784 → 256 → 256 → 10 MLP, batch 128, Adam) that we compare. Each row runs in its own process
 // (see run.ts), so its memory is its own. Adding a row is adding one entry here.
 
-import { timeNncCpuStep } from "./nnc.ts";
+import { timeNncStep } from "./nnc.ts";
 import { timeTfjsStep } from "./tfjs.ts";
 
 // peer-child.ts prints a row's result after this marker; run.ts looks for it.
@@ -26,7 +26,9 @@ export interface Peer {
 export const BASELINE = "nnc cpu";
 
 export const PEERS: Peer[] = [
-  { name: "nnc cpu", run: async (o) => nncCpu(o) },
+  { name: "nnc cpu", run: (o) => nnc("cpu", o) },
+  // nnc's fused step on WebGPU; on lavapipe (no GPU) it runs on the same CPU cores.
+  { name: "nnc webgpu", run: (o) => nnc("webgpu", o) },
   { name: "tfjs cpu", run: (o) => tfjs("cpu", o) },
   { name: "tfjs wasm", run: (o) => tfjs("wasm", o) },
   // TensorFlow.js's WebGPU backend on the `webgpu` package (Dawn); without a GPU, Dawn's adapter
@@ -41,12 +43,14 @@ async function tfjs(backend: "cpu" | "wasm" | "webgpu", options: { steps: number
   return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}, loss ${timing.finalLoss.toFixed(3)}` };
 }
 
-function nncCpu(options: { steps: number; warmup: number }): PeerResult {
-  const timing = timeNncCpuStep(options);
+async function nnc(backend: "cpu" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
+  const timing = await timeNncStep(backend, options);
+  const planned = Number(timing.stats.plannedBytes);
+  const gpu = backend === "webgpu" ? `, ${timing.stats.dispatches} dispatches and ${timing.stats.submits} submit per step on ${timing.stats.adapter}` : "";
   return {
     msPerStep: timing.msPerStep,
     rssGrowthBytes: timing.rssGrowthBytes,
-    plannedBytes: timing.plannedBytes,
-    note: `nnc CpuTrainer + Adam, loss ${timing.finalLoss.toFixed(3)}, planned buffers ${(timing.plannedBytes / 2 ** 20).toFixed(2)} MiB + weights ${(timing.paramBytes / 2 ** 20).toFixed(2)} MiB`,
+    plannedBytes: planned,
+    note: `nnc ${backend} step + Adam, loss ${timing.finalLoss.toFixed(3)}, planned buffers ${(planned / 2 ** 20).toFixed(2)} MiB + weights ${(timing.paramBytes / 2 ** 20).toFixed(2)} MiB, first step after ${timing.startSeconds.toFixed(1)} s${gpu}`,
   };
 }

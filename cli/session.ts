@@ -1,5 +1,6 @@
 // What the run, eval and predict commands share: choosing the backend, the starting weights
-// (fresh from the seed, resumed from a checkpoint, or loaded with --init), and the trainer.
+// (fresh from the seed, resumed from a checkpoint, or loaded with --init), and opening the
+// session (runtime/session.ts) that runs the model on that backend.
 
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
@@ -7,19 +8,19 @@ import type { Graph } from "../compiler/ir/graph.ts";
 import { type CheckpointContent, checkCompatible, checkResumable, loadCheckpoint } from "../runtime/train/checkpoint.ts";
 import { checkStandardizer } from "../runtime/train/checkpoint-metadata.ts";
 import { CheckpointError } from "../runtime/train/safetensors.ts";
-import { CpuTrainer, type Trainer } from "../runtime/train/cpu-trainer.ts";
+import { BackendUnavailableError, createSession, type BackendRequest, type Session } from "../runtime/session.ts";
 import { initializeParams, initializeState } from "../runtime/train/init.ts";
 import type { TargetInfo } from "../runtime/train/prepare.ts";
 import { UserError } from "./user-error.ts";
 
-export type Backend = "cpu";
+// The help line every command that runs a model shows for --backend.
+export const BACKEND_HELP = `  --backend NAME       where to run: auto (the default: WebGPU on a hardware GPU, else the CPU),
+                       cpu, or webgpu (any WebGPU adapter, software ones such as lavapipe too)`;
 
-export function selectBackend(command: string, requested: string | undefined): Backend {
-  if (requested === undefined || requested === "cpu" || requested === "auto") return "cpu";
-  if (requested === "webgpu") {
-    throw new UserError(`nnc ${command}: the WebGPU backend is not part of this version yet; use --backend cpu`);
-  }
-  throw new UserError(`nnc ${command}: unknown backend \`${requested}\`; choose \`cpu\``);
+export function backendRequest(command: string, requested: string | undefined): BackendRequest {
+  if (requested === undefined) return "auto";
+  if (requested === "auto" || requested === "cpu" || requested === "webgpu") return requested;
+  throw new UserError(`nnc ${command}: unknown backend \`${requested}\`; choose \`auto\`, \`cpu\` or \`webgpu\``);
 }
 
 export function targetInfo(model: CheckedModel): TargetInfo {
@@ -86,10 +87,25 @@ export function startingPoint(command: string, graph: Graph, config: TrainConfig
   return { params, state, resumed: from.resume ? content : null, checkpoint: content };
 }
 
-export function createTrainer(backend: Backend, loaded: { model: CheckedModel; trainGraph: Graph; evalGraph: Graph }, params: Float32Array[], state: Float32Array[]): Trainer {
-  const loss = loaded.model.loss!;
-  switch (backend) {
-    case "cpu":
-      return new CpuTrainer({ trainGraph: loaded.trainGraph, evalGraph: loaded.evalGraph, loss: loss.kind, reduction: loss.reduction }, params, state);
+// Opens the model on the requested backend; a backend that cannot be had is the user's to fix
+// (a missing adapter with --backend webgpu), so it is a UserError.
+export async function openSession(
+  command: string,
+  loaded: { model: CheckedModel; trainGraph: Graph; evalGraph: Graph },
+  config: TrainConfig,
+  start: { params: Float32Array[]; state: Float32Array[] },
+  request: BackendRequest,
+  options: { gradNorms?: boolean } = {},
+): Promise<Session> {
+  try {
+    return await createSession(loaded, config, start, { backend: request, gradNorms: options.gradNorms });
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UserError(`nnc ${command}: --backend webgpu: ${error.message}`);
+    throw error;
   }
+}
+
+// The first line of a command's output: which backend, on what, and why.
+export function backendLine(session: Session): string {
+  return `backend: ${session.backend.kind} (${session.backend.description}; ${session.reason})`;
 }

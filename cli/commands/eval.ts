@@ -5,7 +5,7 @@
 import { loadModel } from "../load.ts";
 import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
 import { describePass, passJson } from "../report.ts";
-import { createTrainer, readCheckpoint, selectBackend, startingPoint } from "../session.ts";
+import { BACKEND_HELP, backendLine, backendRequest, openSession, readCheckpoint, startingPoint } from "../session.ts";
 import { UserError } from "../user-error.ts";
 import { prepare } from "./run.ts";
 
@@ -20,7 +20,7 @@ Options:
   --checkpoint PATH    the weights to evaluate (required)
   --split NAME         test (default), validation or train
   --train MODEL        which model, when FILE has several
-  --backend cpu        where to run
+${BACKEND_HELP}
   --json               print the metrics as one JSON object
 ${BUDGET_HELP}
   -h, --help           show this help`;
@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   if (split !== "test" && split !== "validation" && split !== "train") {
     throw new UserError(`nnc eval: --split must be test, validation or train, not \`${split}\``);
   }
-  const backend = selectBackend("eval", values.backend);
+  const request = backendRequest("eval", values.backend);
   const loaded = loadModel("eval", file, values.train, budgetOption("eval", values));
   const checkpoint = readCheckpoint("eval", values.checkpoint, loaded.trainGraph);
   const data = prepare(loaded.config, loaded, file, checkpoint.standardizer ?? null);
@@ -49,9 +49,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError(`nnc eval: ${file} has no ${split} split; add \`split ${split}: 0.2\` to its train block or choose another --split`);
   }
   const start = startingPoint("eval", loaded.trainGraph, loaded.config, { resume: null, init: values.checkpoint });
-  const trainer = createTrainer(backend, loaded, start.params, start.state);
-  const metrics = trainer.evaluate(dataset, 1024);
-  if (values.json) console.log(JSON.stringify({ backend, model: loaded.model.name, split, [split]: passJson(metrics) }));
-  else console.log(describePass(split, metrics));
+  const session = await openSession("eval", loaded, loaded.config, start, request);
+  try {
+    const metrics = await session.backend.evaluate(dataset, 1024);
+    if (values.json) console.log(JSON.stringify({ backend: session.backend.kind, model: loaded.model.name, split, [split]: passJson(metrics) }));
+    else console.log(`${backendLine(session)}\n${describePass(split, metrics)}`);
+  } finally {
+    session.dispose();
+  }
   return 0;
 }

@@ -20,7 +20,7 @@ import type { LossKind } from "../../runtime/train/metrics.ts";
 import { argmax } from "../../runtime/train/metrics.ts";
 import { loadModel } from "../load.ts";
 import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
-import { createTrainer, selectBackend, startingPoint, targetInfo } from "../session.ts";
+import { BACKEND_HELP, backendRequest, openSession, startingPoint, targetInfo } from "../session.ts";
 import { UserError } from "../user-error.ts";
 
 export const summary = "run a checkpoint on new inputs";
@@ -38,7 +38,7 @@ Options:
   --input PATH         the CSV file of inputs (required)
   --output PATH        write the predictions to this CSV file instead of printing them
   --train MODEL        which model, when FILE has several
-  --backend cpu        where to run
+${BACKEND_HELP}
   --json               print the predictions as JSON
 ${BUDGET_HELP}
   -h, --help           show this help`;
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = oneFile("predict", help, positionals);
   if (!values.checkpoint) throw new UserError(`nnc predict: --checkpoint PATH is required\n\n${help}`);
   if (!values.input) throw new UserError(`nnc predict: --input DATA.csv is required\n\n${help}`);
-  const backend = selectBackend("predict", values.backend);
+  const request = backendRequest("predict", values.backend);
   const loaded = loadModel("predict", file, values.train, budgetOption("predict", values));
   if (values.output) refuseToOverwrite(values.output, [file, values.input, values.checkpoint, trainingFile(loaded.config, file)]);
   const start = startingPoint("predict", loaded.trainGraph, loaded.config, { resume: null, init: values.checkpoint });
@@ -73,8 +73,13 @@ export async function run(argv: string[]): Promise<number> {
   const { features, n } = inputs;
   const standardizer = start.checkpoint?.standardizer ?? null;
   if (standardizer) standardizeInto(standardizer, features, features);
-  const trainer = createTrainer(backend, loaded, start.params, start.state);
-  const prediction = trainer.predict(features, n, "prediction");
+  const session = await openSession("predict", loaded, loaded.config, start, request);
+  let prediction: Float32Array;
+  try {
+    prediction = await session.backend.predict(features, n, "prediction");
+  } finally {
+    session.dispose();
+  }
   const table = describePredictions(loaded.model.loss!.kind, prediction, n, names.classNames);
 
   if (values.json) {

@@ -17,7 +17,8 @@ import { loadModel } from "../load.ts";
 import { integerOption, oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
 import { createReporter, passJson, summaryLines } from "../report.ts";
 import { UserError } from "../user-error.ts";
-import { createTrainer, selectBackend, startingPoint, targetInfo } from "../session.ts";
+import type { Session } from "../../runtime/session.ts";
+import { BACKEND_HELP, backendLine, backendRequest, openSession, startingPoint, targetInfo } from "../session.ts";
 
 export const summary = "train a model, then evaluate it";
 
@@ -27,7 +28,7 @@ Trains the model of FILE as its \`train\` block says, printing a progress bar an
 epoch, then evaluates it on the test split. Options override the train block.
 
 Options:
-  --backend cpu        where to train (the CPU runtime; the WebGPU backend comes next)
+${BACKEND_HELP}
   --train MODEL|N      which train block to run, by model name or number (1 = the first)
   --epochs N           number of epochs
   --batch N|full       batch size (1: per-sample SGD, full: full-batch gradient descent)
@@ -68,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values[option] === "") throw new UserError(`nnc run: --${option} needs a file name, but got an empty one`);
   }
   if (values.resume && values.init) throw new UserError("nnc run: use --resume or --init, not both");
-  const backend = selectBackend("run", values.backend);
+  const request = backendRequest("run", values.backend);
   const loaded = loadModel("run", file, values.train, budgetOption("run", values));
   const config = applyOverrides(loaded.config, values);
   const log = values.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
@@ -84,77 +85,85 @@ export async function run(argv: string[]): Promise<number> {
     checkSaveTarget(savePath, ownFiles(file, config), join("runs", `${loaded.model.name}.safetensors`));
     removeStaleTemps(savePath);
   }
-  const trainer = createTrainer(backend, loaded, start.params, start.state);
-  const parameterCount = start.params.reduce((n, p) => n + p.length, 0);
-  log(`backend: ${backend} (the CPU runtime)`);
-  log(
-    `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ${data.train.n} training examples` +
-      (data.validation ? `, ${data.validation.n} validation` : "") +
-      (data.test ? `, ${data.test.n} test` : "") +
-      (start.resumed ? `, resuming after epoch ${start.resumed.progress.epoch}` : ""),
-  );
-  if (nothingToTrain) {
-    log(`nothing to train: ${values.resume} already holds epoch ${resumedEpoch} of ${config.epochs}; raise --epochs to train further (no checkpoint written)`);
-  } else if (start.resumed && savePath) {
-    log(`checkpoints go to ${savePath}; ${values.resume} is left as it is`);
-  }
-  const reporter = createReporter({ progress: Boolean(process.stderr.isTTY) && !values.json, log });
-  // The last checkpoint on disk with finite weights: the resumed one until this run writes its own.
-  let lastCheckpoint: { path: string; epoch: number } | null = start.resumed ? { path: values.resume!, epoch: resumedEpoch! } : null;
-  let written = false;
-  let result: RunSummary;
+  const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]) });
   try {
-    const driven = await driveUntilSignal(
-      trainingSteps(
-        { config, trainGraph: loaded.trainGraph, trainer, data, loss: loaded.model.loss!.kind, reduction: loaded.model.loss!.reduction },
-        { savePath, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
-        {
-          ...reporter,
-          onCheckpoint: (path, epoch) => {
-            lastCheckpoint = { path, epoch };
-            written = true;
-          },
-        },
-      ),
+    return await train(session);
+  } finally {
+    session.dispose();
+  }
+
+  async function train(session: Session): Promise<number> {
+    const parameterCount = start.params.reduce((n, p) => n + p.length, 0);
+    log(backendLine(session));
+    log(
+      `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ${data.train.n} training examples` +
+        (data.validation ? `, ${data.validation.n} validation` : "") +
+        (data.test ? `, ${data.test.n} test` : "") +
+        (start.resumed ? `, resuming after epoch ${start.resumed.progress.epoch}` : ""),
     );
-    if (!driven.done) {
-      reporter.finish();
-      const where = lastCheckpoint ? `the last checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch})` : "no checkpoint was written";
-      process.stderr.write(`nnc run: interrupted (${driven.signal}); ${where}\n`);
-      return driven.exitCode;
+    if (nothingToTrain) {
+      log(`nothing to train: ${values.resume} already holds epoch ${resumedEpoch} of ${config.epochs}; raise --epochs to train further (no checkpoint written)`);
+    } else if (start.resumed && savePath) {
+      log(`checkpoints go to ${savePath}; ${values.resume} is left as it is`);
     }
-    result = driven.value;
-  } catch (error) {
+    const reporter = createReporter({ progress: Boolean(process.stderr.isTTY) && !values.json, log });
+    // The last checkpoint on disk with finite weights: the resumed one until this run writes its own.
+    let lastCheckpoint: { path: string; epoch: number } | null = start.resumed ? { path: values.resume!, epoch: resumedEpoch! } : null;
+    let written = false;
+    let result: RunSummary;
+    try {
+      const driven = await driveUntilSignal(
+        trainingSteps(
+          { config, programs: session.programs, backend: session.backend, data },
+          { savePath, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
+          {
+            ...reporter,
+            onCheckpoint: (path, epoch) => {
+              lastCheckpoint = { path, epoch };
+              written = true;
+            },
+          },
+        ),
+      );
+      if (!driven.done) {
+        reporter.finish();
+        const where = lastCheckpoint ? `the last checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch})` : "no checkpoint was written";
+        process.stderr.write(`nnc run: interrupted (${driven.signal}); ${where}\n`);
+        return driven.exitCode;
+      }
+      result = driven.value;
+    } catch (error) {
+      reporter.finish();
+      if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
+      if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
+      if (error instanceof OptimizerStateError) throw new UserError(`nnc run: cannot resume from ${values.resume}: ${error.message}`);
+      throw error;
+    }
     reporter.finish();
-    if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
-    if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
-    if (error instanceof OptimizerStateError) throw new UserError(`nnc run: cannot resume from ${values.resume}: ${error.message}`);
-    throw error;
+    for (const line of summaryLines(result, resumedEpoch ?? 0)) log(line);
+    if (written) log(`checkpoint: ${savePath}`);
+    if (values.json) {
+      console.log(
+        JSON.stringify({
+          backend: session.backend.kind,
+          model: loaded.model.name,
+          parameters: parameterCount,
+          epochs: result.epochs,
+          steps: result.steps,
+          train: passJson(result.train),
+          validation: passJson(result.validation),
+          test: passJson(result.test),
+          seconds: result.seconds,
+          samples_per_second: result.samplesPerSecond,
+          stopped_early: result.stoppedEarly,
+          best_epoch: result.bestEpoch,
+          lbfgs: result.lbfgs,
+          checkpoint: written ? savePath : null,
+        }),
+      );
+    }
+    return 0;
   }
-  reporter.finish();
-  for (const line of summaryLines(result, resumedEpoch ?? 0)) log(line);
-  if (written) log(`checkpoint: ${savePath}`);
-  if (values.json) {
-    console.log(
-      JSON.stringify({
-        backend,
-        model: loaded.model.name,
-        parameters: parameterCount,
-        epochs: result.epochs,
-        steps: result.steps,
-        train: passJson(result.train),
-        validation: passJson(result.validation),
-        test: passJson(result.test),
-        seconds: result.seconds,
-        samples_per_second: result.samplesPerSecond,
-        stopped_early: result.stoppedEarly,
-        best_epoch: result.bestEpoch,
-        lbfgs: result.lbfgs,
-        checkpoint: written ? savePath : null,
-      }),
-    );
-  }
-  return 0;
 }
 
 function applyOverrides(config: TrainConfig, values: { epochs?: string; batch?: string; seed?: string }): TrainConfig {

@@ -57,5 +57,9 @@ export interface TrainingBackend {
   readState(): Promise<TensorState>;
   writeState(state: Partial<TensorState>): Promise<void>;
 
+  // Figures about the compiled step for a batch size, for `nnc compile --stats` and the benchmark:
+  // planned buffer bytes, kernels and dispatches per step, the adapter.
+  stats(batch: number): Record<string, number | string>;
+
   dispose(): void;
 }

@@ -182,6 +182,10 @@ export class CpuBackend implements TrainingBackend {
     write(values.slots, this.state);
   }
 
+  stats(batch: number): Record<string, number | string> {
+    return { plannedBytes: this.step_.program.plannedBytes({ [this.step_.batchDim]: batch }), nodes: this.programs.step.graph.nodes.length };
+  }
+
   dispose(): void {}
 
   // Runs a compiled graph and writes its updates back; returns the named outputs' arrays.

@@ -1,8 +1,10 @@
-// The training loop: epochs of seeded mini-batches (or one full batch), each step a forward and
-// backward pass on the trainer's backend, gradient clipping, the optimizer's update at the
-// schedule's learning rate; after each epoch an evaluation on the validation split, the schedule's
-// and early stopping's epoch hooks, and a checkpoint. L-BFGS runs one `step(closure)` per epoch on
-// the full training set, as PyTorch's LBFGS is used.
+// The training loop, the same on every backend (runtime/train/backend.ts): epochs of seeded
+// mini-batches (or one full batch), each step one call of the backend's compiled training step
+// (forward, backward, clipping, the optimizer's update) with the schedule's learning rate and the
+// other step scalars; after each epoch the metrics the backend accumulated, an evaluation on the
+// validation split, the schedule's and early stopping's epoch hooks, and a checkpoint. L-BFGS runs
+// one `step(closure)` per epoch on the full training set, as PyTorch's LBFGS is used, with its
+// two-loop recursion on the host and the loss and gradient from the backend.
 //
 // A loss that becomes NaN or infinite stops the run with a message naming the epoch and step; the
 // weights of that step are not saved, and weights that are not all finite are never saved, so the
@@ -13,16 +15,17 @@
 // notice Ctrl-C between steps (cli/interrupt.ts).
 
 import type { TrainConfig } from "../../compiler/ir/config.ts";
-import type { Graph } from "../../compiler/ir/graph.ts";
+import { slotStateName, stepScalars } from "../../compiler/step/build.ts";
+import type { ModelPrograms } from "../../compiler/step/programs.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { Batches } from "../data/batches.ts";
 import type { Standardizer } from "../data/standardize.ts";
-import { clipGradNorm } from "./clip.ts";
+import type { StepResult, TensorState, TrainingBackend } from "./backend.ts";
 import { EarlyStopping } from "./early-stopping.ts";
-import { MetricAccumulator, type LossKind, type PassMetrics } from "./metrics.ts";
-import { createOptimizer, LbfgsOptimizer, type Optimizer } from "./optimizers/index.ts";
+import type { PassMetrics } from "./metrics.ts";
+import { LbfgsOptimizer, OptimizerStateError, type OptimizerState } from "./optimizers/index.ts";
+import { restoreStep } from "./optimizers/state.ts";
 import { createSchedule, type Schedule } from "./schedules/index.ts";
-import type { Trainer } from "./cpu-trainer.ts";
 import { type CheckpointContent, saveCheckpoint } from "./checkpoint.ts";
 
 export interface EpochReport {
@@ -102,43 +105,47 @@ export class NonFiniteLossError extends Error {
 
 export interface LoopInput {
   config: TrainConfig;
-  trainGraph: Graph;
-  trainer: Trainer;
+  programs: ModelPrograms;
+  backend: TrainingBackend;
   data: { train: Dataset; validation: Dataset | null; test: Dataset | null; standardizer: Standardizer | null };
-  loss: LossKind;
-  reduction: "mean" | "sum";
 }
 
-export function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): RunSummary {
+export async function runTraining(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): Promise<RunSummary> {
   const run = trainingSteps(input, options, hooks);
   for (;;) {
-    const next = run.next();
+    const next = await run.next();
     if (next.done) return next.value;
   }
 }
 
-// The training run as a generator that yields after every optimizer step and returns the summary.
-export function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): Generator<void, RunSummary, void> {
-  const { config, trainer, data, trainGraph } = input;
+// The training run as an async generator that yields after every optimizer step and returns the
+// summary. A step's loss is awaited one step late, so a GPU backend has the next step queued
+// while the host waits; a non-finite loss still stops the run before the epoch's checkpoint.
+export async function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: LoopHooks = {}): AsyncGenerator<void, RunSummary, void> {
+  const { config, backend, data, programs } = input;
   const batches = new Batches(data.train, { batchSize: config.batch, shuffle: config.shuffle, seed: config.seed });
-  const lbfgs = config.optimizer.kind === "lbfgs";
-  const stepsPerEpoch = lbfgs ? 1 : batches.batchesPerEpoch;
-  const sizes = trainer.params.map((p) => p.length);
+  const lbfgsConfig = config.optimizer.kind === "lbfgs" ? config.optimizer : null;
+  const stepsPerEpoch = lbfgsConfig ? 1 : batches.batchesPerEpoch;
+  const totalSize = programs.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
   const schedule: Schedule = createSchedule(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, epochs: config.epochs });
-  // A schedule that cycles momentum sets the optimizer's momentum (Adam's β1) when it is created,
-  // as PyTorch's CyclicLR does, and then before every step.
-  const optimizerConfig = schedule.initialMomentum === null ? config.optimizer : withMomentum(config.optimizer, schedule.initialMomentum);
-  const optimizer: Optimizer | LbfgsOptimizer =
-    optimizerConfig.kind === "lbfgs" ? new LbfgsOptimizer(optimizerConfig, sizes.reduce((a, b) => a + b, 0)) : createOptimizer(optimizerConfig, sizes);
+  const lbfgs = lbfgsConfig ? new LbfgsOptimizer(lbfgsConfig, totalSize) : null;
   const early = config.early_stopping ? new EarlyStopping(config.early_stopping) : null;
-  let best: { params: Float32Array[]; state: Float32Array[]; epoch: number } | null = null;
+  let best: { state: TensorState; epoch: number } | null = null;
 
   let epoch = 0;
   let step = 0;
+  // The optimizer's own step count (PyTorch's `state["step"]`), for bias corrections.
+  let optimizerSteps = 0;
   if (options.resume) {
     epoch = options.resume.progress.epoch;
     step = options.resume.progress.step;
-    if (options.resume.optimizer) optimizer.loadState(options.resume.optimizer);
+    if (options.resume.optimizer) {
+      if (lbfgs) lbfgs.loadState(options.resume.optimizer);
+      else {
+        optimizerSteps = restoreStep(options.resume.optimizer);
+        await backend.writeState({ slots: slotsFromOptimizerState(programs, options.resume.optimizer) });
+      }
+    }
     if (options.resume.scheduleState) schedule.loadState(options.resume.scheduleState);
     if (early && options.resume.earlyStoppingState) early.loadState(options.resume.earlyStoppingState);
   }
@@ -151,13 +158,14 @@ export function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: Lo
   const started = performance.now();
   let samplesSeen = 0;
 
-  const guard = (value: number) => {
-    if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch + 1, step + 1, value, lastSaved);
+  const guard = (value: number, atStep: number) => {
+    if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch + 1, atStep, value, lastSaved);
   };
   // Writes a checkpoint, unless a weight is no longer finite: then the last good one stays.
-  const save = (path: string) => {
-    if (!allFinite(trainer.params) || !allFinite(trainer.state)) throw new NonFiniteLossError(epoch, step, null, lastSaved);
-    saveCheckpoint(path, snapshot(input, optimizer, schedule, early, epoch, step), shapesOf(trainGraph));
+  const save = async (path: string) => {
+    const tensors = await backend.readState();
+    if (!allFinite(Object.values(tensors.params)) || !allFinite(Object.values(tensors.state))) throw new NonFiniteLossError(epoch, step, null, lastSaved);
+    saveCheckpoint(path, snapshot(input, tensors, lbfgs, schedule, early, { epoch, step, optimizerSteps }), shapesOf(programs));
     lastSaved = path;
     hooks.onCheckpoint?.(path, epoch);
   };
@@ -168,58 +176,59 @@ export function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: Lo
     let gradNorms: EpochReport["gradNorms"] = null;
     let lbfgsEpoch: EpochReport["lbfgs"] = null;
     let lr = schedule.lr;
-    if (optimizer instanceof LbfgsOptimizer) {
-      const { features, targets, n } = data.train;
-      const result = optimizer.step(trainer.params, () => {
-        const pass = trainer.forwardBackward(features, targets, n, stepSeed(config.seed, step), false);
-        guard(pass.loss);
-        return { loss: pass.loss, grads: pass.grads };
+    if (lbfgs) {
+      const batch = { features: data.train.features, targets: data.train.targets, size: data.train.n };
+      const seed = stepSeed(config.seed, step);
+      const flat = [await backend.readFlatParams()];
+      const result = await lbfgs.step(flat, async () => {
+        await backend.writeFlatParams(flat[0]!);
+        const pass = await backend.lossAndGradient(batch, seed);
+        guard(pass.loss, step + 1);
+        return { loss: pass.loss, grads: [pass.gradient] };
       }, lr);
+      await backend.writeFlatParams(flat[0]!);
       step++;
-      samplesSeen += n * result.evaluations;
+      samplesSeen += data.train.n * result.evaluations;
       lbfgsEpoch = { iterations: result.iterations, evaluations: result.evaluations };
       lbfgsTotals = { iterations: lbfgsTotals!.iterations + result.iterations, evaluations: lbfgsTotals!.evaluations + result.evaluations };
       schedule.onStep();
       yield;
-      train = trainer.evaluate(data.train, 1024);
-      guard(train.loss);
+      train = await backend.evaluate(data.train, 1024);
+      guard(train.loss, step);
     } else {
-      const metrics = new MetricAccumulator(input.loss, input.reduction);
+      let pending: { result: Promise<StepResult>; progress: Omit<StepProgress, "loss" | "accuracy">; step: number } | null = null;
+      const settle = async () => {
+        if (!pending) return;
+        const { loss, accuracy } = await pending.result;
+        guard(loss, pending.step);
+        hooks.onStep?.({ ...pending.progress, loss, accuracy });
+        pending = null;
+      };
       for (const batch of batches.epoch(epoch)) {
-        const pass = trainer.forwardBackward(batch.features, batch.targets, batch.size, stepSeed(config.seed, step), true);
-        guard(pass.loss);
-        if (config.clip_grad_norm !== null) clipGradNorm(pass.grads, config.clip_grad_norm);
-        if (options.gradNorms && batch.index === batches.batchesPerEpoch - 1) gradNorms = layerGradNorms(trainGraph, pass.grads);
         lr = schedule.lr;
-        optimizer.step(trainer.params, pass.grads, lr, schedule.momentum ?? undefined);
+        const scalars = stepScalars(programs.step, { step: ++optimizerSteps, lr, momentum: schedule.momentum });
+        const result = backend.step(batch, scalars, stepSeed(config.seed, step));
         schedule.onStep();
         step++;
         samplesSeen += batch.size;
-        metrics.add(batch.size, pass, pass.prediction, batch.targets, data.train.targetSize);
-        hooks.onStep?.({
-          epoch: epoch + 1,
-          batch: batch.index + 1,
-          batches: batches.batchesPerEpoch,
-          loss: pass.loss,
-          accuracy: metrics.accuracy,
-          lr,
-          samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000),
-        });
+        const progress = { epoch: epoch + 1, batch: batch.index + 1, batches: batches.batchesPerEpoch, lr, samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000) };
+        await settle();
+        pending = { result, progress, step };
         yield;
       }
-      train = metrics.result();
+      await settle();
+      if (options.gradNorms) gradNorms = layerGradNorms(programs, await backend.gradNorms());
+      train = await backend.takeMetrics();
     }
     epoch++;
-    const validation = data.validation ? trainer.evaluate(data.validation, 1024) : null;
+    const validation = data.validation ? await backend.evaluate(data.validation, 1024) : null;
     const epochMetrics = metricRecord(train, validation);
     schedule.onEpoch(epochMetrics);
     let improved: boolean | null = null;
     if (early) {
       const verdict = early.update(epoch, epochMetrics);
       improved = verdict.improved;
-      if (verdict.keepBest) {
-        best = { params: trainer.params.map((p) => p.slice()), state: trainer.state.map((s) => s.slice()), epoch };
-      }
+      if (verdict.keepBest) best = { state: await backend.readState(), epoch };
       stoppedEarly = verdict.stop;
     }
     lastTrain = train;
@@ -239,24 +248,24 @@ export function* trainingSteps(input: LoopInput, options: LoopOptions, hooks: Lo
       lbfgs: lbfgsEpoch,
     });
     const every = config.checkpoint?.every ?? 1;
-    if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) save(options.savePath);
+    if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) await save(options.savePath);
     if (stoppedEarly) break;
   }
 
   if (best) {
-    // Early stopping with `restore: best`: the run ends with the best epoch's weights.
-    best.params.forEach((p, i) => trainer.params[i]!.set(p));
-    best.state.forEach((s, i) => trainer.state[i]!.set(s));
-    if (data.validation) lastValidation = trainer.evaluate(data.validation, 1024);
-    if (options.savePath) save(options.savePath);
+    // Early stopping with `restore: best`: the run ends with the best epoch's weights (the
+    // optimizer's state stays where the run stopped, as a resumed run would continue from it).
+    await backend.writeState({ params: best.state.params, state: best.state.state });
+    if (data.validation) lastValidation = await backend.evaluate(data.validation, 1024);
+    if (options.savePath) await save(options.savePath);
   }
   const seconds = (performance.now() - started) / 1000;
   return {
     epochs: epoch,
     steps: step,
-    train: lastTrain ?? trainer.evaluate(data.train, 1024),
+    train: lastTrain ?? (await backend.evaluate(data.train, 1024)),
     validation: lastValidation,
-    test: data.test ? trainer.evaluate(data.test, 1024) : null,
+    test: data.test ? await backend.evaluate(data.test, 1024) : null,
     seconds,
     samplesPerSecond: samplesSeen / Math.max(seconds, 1e-9),
     stoppedEarly,
@@ -302,30 +311,53 @@ function metricRecord(train: PassMetrics, validation: PassMetrics | null): Recor
   return record;
 }
 
-// The 2-norm of each layer's weight gradient (biases and normalization parameters left out), in
-// the order the layers appear, to show how gradients shrink or grow with depth.
-export function layerGradNorms(graph: Graph, grads: Float32Array[]): { layer: string; norm: number }[] {
-  const norms: { layer: string; norm: number }[] = [];
-  graph.params.forEach((param, i) => {
-    if (param.role !== "weight") return;
-    let sum = 0;
-    for (const g of grads[i]!) sum += g * g;
-    norms.push({ layer: param.layer, norm: Math.sqrt(sum) });
-  });
-  return norms;
+// Each layer's weight-gradient norm from the backend's per-parameter norms, in the order the
+// layers appear, to show how gradients shrink or grow with depth.
+function layerGradNorms(programs: ModelPrograms, norms: Record<string, number>): { layer: string; norm: number }[] {
+  return programs.params.filter((p) => p.role === "weight" && norms[p.name] !== undefined).map((p) => ({ layer: p.layer, norm: norms[p.name]! }));
 }
 
-function shapesOf(graph: Graph): Record<string, number[]> {
-  return Object.fromEntries([...graph.params.map((p) => [p.name, p.shape]), ...graph.state.map((s) => [s.name, s.shape])]);
+function shapesOf(programs: ModelPrograms): Record<string, number[]> {
+  const state = programs.step.graph.state.filter((s) => programs.modelState.includes(s.name));
+  return Object.fromEntries([...programs.params.map((p) => [p.name, p.shape]), ...state.map((s) => [s.name, s.shape])]);
 }
 
-function snapshot(input: LoopInput, optimizer: Optimizer | LbfgsOptimizer, schedule: Schedule, early: EarlyStopping | null, epoch: number, step: number): CheckpointContent {
-  const { trainGraph, trainer, data, config } = input;
+// The optimizer's state as checkpoints store it: per slot, one tensor per parameter, and the step
+// count (PyTorch's `state["step"]`: the optimizer steps taken, which is the run's step count).
+function optimizerStateOf(programs: ModelPrograms, slots: Record<string, Float32Array>, step: number): OptimizerState {
+  const tensors: Record<string, Float32Array[]> = {};
+  for (const { slot } of programs.step.slots) {
+    tensors[slot] ??= programs.params.map((p) => slots[slotStateName(p.name, slot)]!);
+  }
+  return { scalars: { step }, tensors };
+}
+
+function slotsFromOptimizerState(programs: ModelPrograms, state: OptimizerState): Record<string, Float32Array> {
+  const slots: Record<string, Float32Array> = {};
+  for (const { slot, param, state: name } of programs.step.slots) {
+    const index = programs.params.findIndex((p) => p.name === param);
+    const saved = state.tensors[slot]?.[index];
+    if (!saved) throw new OptimizerStateError(`it holds no \`${slot}\` for ${param}`);
+    slots[name] = saved;
+  }
+  return slots;
+}
+
+function snapshot(
+  input: LoopInput,
+  tensors: TensorState,
+  lbfgs: LbfgsOptimizer | null,
+  schedule: Schedule,
+  early: EarlyStopping | null,
+  { epoch, step, optimizerSteps }: { epoch: number; step: number; optimizerSteps: number },
+): CheckpointContent {
+  const { programs, data, config } = input;
+  const optimizer = lbfgs ? lbfgs.saveState() : optimizerStateOf(programs, tensors.slots, optimizerSteps);
   return {
     model: config.model,
-    params: Object.fromEntries(trainGraph.params.map((p, i) => [p.name, trainer.params[i]!])),
-    state: Object.fromEntries(trainGraph.state.map((s, i) => [s.name, trainer.state[i]!])),
-    optimizer: { kind: config.optimizer.kind, ...optimizer.saveState() },
+    params: tensors.params,
+    state: tensors.state,
+    optimizer: { kind: config.optimizer.kind, ...optimizer },
     standardizer: data.standardizer,
     progress: { epoch, step },
     scheduleState: schedule.saveState(),

@@ -200,6 +200,16 @@ export class WebGpuBackend implements TrainingBackend {
     }
   }
 
+  stats(batch: number): Record<string, number | string> {
+    const graph = this.programs.step.graph;
+    return {
+      plannedBytes: this.stepProgram.plannedBytes({ [batchDimOf(role(graph, "input"))]: batch }),
+      dispatches: this.stepProgram.kernels.length,
+      submits: 1,
+      adapter: adapterName(this.gpu.adapter),
+    };
+  }
+
   dispose(): void {
     this.stepProgram.destroy();
     this.evalProgram.destroy();

@@ -48,9 +48,17 @@ export function adapterName(adapter: AdapterDescription): string {
 }
 
 // Dawn's module for Node, loaded only when there is no `navigator.gpu`, so a browser bundle never
-// reaches for it. The object `create()` returns must stay referenced while its devices live: if it
-// is garbage-collected the process aborts, so every context keeps it.
-async function nodeGpu(): Promise<{ gpu: GPU; keepAlive: unknown }> {
+// reaches for it. The object `create()` returns must stay referenced while its adapters and devices
+// live: if it is garbage-collected the process aborts. One instance serves the whole process and
+// this module keeps it.
+let dawn: Promise<{ gpu: GPU; keepAlive: unknown }> | null = null;
+
+function nodeGpu(): Promise<{ gpu: GPU; keepAlive: unknown }> {
+  dawn ??= loadDawn();
+  return dawn;
+}
+
+async function loadDawn(): Promise<{ gpu: GPU; keepAlive: unknown }> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = (await import("node:os")).tmpdir(); // silences a Dawn warning
   let module: { create(flags: string[]): GPU; globals: Record<string, unknown> };
   try {
@@ -64,6 +72,22 @@ async function nodeGpu(): Promise<{ gpu: GPU; keepAlive: unknown }> {
   return { gpu, keepAlive: gpu };
 }
 
+// On Linux a hardware GPU shows up as a device node: a DRM render node (Mesa's drivers) or NVIDIA's
+// own. Without one, the only adapters are software ones, and loading Dawn just to find that out
+// costs time and prints Dawn's warnings about lavapipe's limits. Elsewhere: null (unknown).
+export async function gpuDeviceNodes(): Promise<boolean | null> {
+  if (typeof process === "undefined" || process.platform !== "linux") return null;
+  const { readdirSync } = await import("node:fs");
+  const list = (folder: string) => {
+    try {
+      return readdirSync(folder);
+    } catch {
+      return [];
+    }
+  };
+  return list("/dev/dri").some((name) => name.startsWith("renderD")) || list("/dev").some((name) => /^nvidia\d+$/.test(name));
+}
+
 export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   if (options.device) {
     const device = options.device;
@@ -72,6 +96,9 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     return { device, adapter, destroy: () => {} }; // the caller owns it
   }
   const browser = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!browser && !options.allowSoftware && (await gpuDeviceNodes()) === false) {
+    throw new GpuUnavailableError("this machine has no GPU device (no /dev/dri/renderD* or /dev/nvidia*)");
+  }
   const { gpu, keepAlive } = browser ? { gpu: browser, keepAlive: null } : await nodeGpu();
   const found = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!found) throw new GpuUnavailableError("no WebGPU adapter was found");

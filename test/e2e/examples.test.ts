@@ -6,24 +6,24 @@ import { describe, expect, it } from "vitest";
 import { smallMnist, trainExample } from "./train-helpers.ts";
 
 describe("examples train on the CPU runtime", () => {
-  it("mnist_mlp learns digits from a 3,000-digit subset", () => {
-    const { summary } = trainExample("examples/mnist_mlp.nn", (c) => ({ ...smallMnist()(c), epochs: 3 }));
+  it("mnist_mlp learns digits from a 3,000-digit subset", async () => {
+    const { summary } = await trainExample("examples/mnist_mlp.nn", (c) => ({ ...smallMnist()(c), epochs: 3 }));
     expect(summary.test!.accuracy).toBeGreaterThan(0.88);
     expect(summary.steps).toBe(3 * Math.ceil(3000 / 128));
   });
 
-  it("mnist_cnn learns digits from a small subset", () => {
-    const { summary } = trainExample("examples/mnist_cnn.nn", (c) => ({ ...smallMnist(1000, 500)(c), epochs: 2 }));
+  it("mnist_cnn learns digits from a small subset", async () => {
+    const { summary } = await trainExample("examples/mnist_cnn.nn", (c) => ({ ...smallMnist(1000, 500)(c), epochs: 2 }));
     expect(summary.test!.accuracy).toBeGreaterThan(0.7);
   });
 
-  it("softmax_regression reaches 95% on Iris", () => {
-    const { summary } = trainExample("examples/softmax_regression.nn");
+  it("softmax_regression reaches 95% on Iris", async () => {
+    const { summary } = await trainExample("examples/softmax_regression.nn");
     expect(summary.test!.accuracy).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("linear_regression recovers the generating weights within 1e-2", () => {
-    const { trainer, trainGraph } = trainExample("examples/linear_regression.nn");
+  it("linear_regression recovers the generating weights within 1e-2", async () => {
+    const { trainer, trainGraph } = await trainExample("examples/linear_regression.nn");
     const weight = trainer.params[trainGraph.params.findIndex((p) => p.role === "weight")]!;
     const bias = trainer.params[trainGraph.params.findIndex((p) => p.role === "bias")]!;
     expect(Math.abs(weight[0]! - 2)).toBeLessThan(1e-2);
@@ -31,19 +31,19 @@ describe("examples train on the CPU runtime", () => {
     expect(Math.abs(bias[0]! - 0.5)).toBeLessThan(1e-2);
   });
 
-  it("perceptron and svm_hinge separate separable data", () => {
+  it("perceptron and svm_hinge separate separable data", async () => {
     for (const file of ["examples/perceptron.nn", "examples/svm_hinge.nn"]) {
-      const { summary } = trainExample(file);
+      const { summary } = await trainExample(file);
       expect(summary.train.accuracy, file).toBe(1);
       expect(summary.test!.accuracy, file).toBe(1);
     }
   });
 
-  it("lbfgs_logistic converges in fewer iterations than gradient descent on the same data", () => {
-    const lbfgs = trainExample("examples/lbfgs_logistic.nn");
+  it("lbfgs_logistic converges in fewer iterations than gradient descent on the same data", async () => {
+    const lbfgs = await trainExample("examples/lbfgs_logistic.nn");
     const target = lbfgs.summary.train.loss + 1e-3;
     // Full-batch gradient descent on the same model and data: one iteration per epoch.
-    const gd = trainExample("examples/lbfgs_logistic.nn", () => ({
+    const gd = await trainExample("examples/lbfgs_logistic.nn", () => ({
       optimizer: { kind: "sgd", lr: 0.5, momentum: 0, dampening: 0, nesterov: false, weight_decay: 0 },
       epochs: 400,
     }));
@@ -52,39 +52,39 @@ describe("examples train on the CPU runtime", () => {
     expect(lbfgs.summary.lbfgs!.iterations).toBeLessThan(50);
   });
 
-  it("batchnorm_mlp and dropout_mlp train, and evaluate deterministically in eval mode", () => {
+  it("batchnorm_mlp and dropout_mlp train, and evaluate deterministically in eval mode", async () => {
     for (const file of ["examples/batchnorm_mlp.nn", "examples/dropout_mlp.nn"]) {
-      const { summary, trainer } = trainExample(file, (c) => ({ ...smallMnist(2000, 500)(c), epochs: 2, early_stopping: null }));
+      const { summary, trainer } = await trainExample(file, (c) => ({ ...smallMnist(2000, 500)(c), epochs: 2, early_stopping: null }));
       expect(summary.test!.accuracy, file).toBeGreaterThan(0.75);
       // Eval mode has no randomness and does not change the running statistics.
       const state = trainer.state.map((s) => s.slice());
-      const a = trainer.predict(new Float32Array(784 * 4).fill(0.5), 4, "prediction");
-      const b = trainer.predict(new Float32Array(784 * 4).fill(0.5), 4, "prediction");
+      const a = await trainer.predict(new Float32Array(784 * 4).fill(0.5), 4, "prediction");
+      const b = await trainer.predict(new Float32Array(784 * 4).fill(0.5), 4, "prediction");
       expect(Array.from(a)).toEqual(Array.from(b));
       trainer.state.forEach((s, i) => expect(Array.from(s)).toEqual(Array.from(state[i]!)));
     }
   });
 
-  it("batch norm's running statistics move away from their initial values in training", () => {
-    const { trainer } = trainExample("examples/batchnorm_mlp.nn", (c) => ({ ...smallMnist(500, 100)(c), epochs: 1 }));
+  it("batch norm's running statistics move away from their initial values in training", async () => {
+    const { trainer } = await trainExample("examples/batchnorm_mlp.nn", (c) => ({ ...smallMnist(500, 100)(c), epochs: 1 }));
     const means = trainer.state.filter((_, i) => i % 2 === 0);
     expect(means.some((m) => m.some((v) => v !== 0))).toBe(true);
   });
 
-  it("sigmoid_deep's first-layer gradient is orders of magnitude smaller than its ReLU twin's", () => {
-    const firstLayer = (file: string) => {
-      const { epochs } = trainExample(file, (c) => ({ ...smallMnist(640, 100)(c), epochs: 1 }), { gradNorms: true });
+  it("sigmoid_deep's first-layer gradient is orders of magnitude smaller than its ReLU twin's", async () => {
+    const firstLayer = async (file: string) => {
+      const { epochs } = await trainExample(file, (c) => ({ ...smallMnist(640, 100)(c), epochs: 1 }), { gradNorms: true });
       const norms = epochs[0]!.gradNorms!;
       return norms[0]!.norm / norms[norms.length - 1]!.norm; // first layer relative to the last
     };
-    const sigmoid = firstLayer("examples/sigmoid_deep.nn");
-    const relu = firstLayer("examples/relu_deep.nn");
+    const sigmoid = await firstLayer("examples/sigmoid_deep.nn");
+    const relu = await firstLayer("examples/relu_deep.nn");
     expect(relu / sigmoid).toBeGreaterThan(100);
   });
 
-  it("every other example trains without error and its loss goes down", () => {
+  it("every other example trains without error and its loss goes down", async () => {
     for (const file of ["examples/logistic_regression.nn", "examples/maxout_mlp.nn", "examples/lasso_regression.nn"]) {
-      const { epochs } = trainExample(file, () => ({ epochs: 5 }));
+      const { epochs } = await trainExample(file, () => ({ epochs: 5 }));
       expect(epochs[epochs.length - 1]!.train.loss, file).toBeLessThan(epochs[0]!.train.loss);
     }
   });

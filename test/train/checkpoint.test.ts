@@ -151,14 +151,14 @@ describe("checkpoint files", () => {
     expect(c.saveState()).toEqual(a.saveState());
   });
 
-  it("stores L-BFGS's flat vectors and history by index", () => {
+  it("stores L-BFGS's flat vectors and history by index", async () => {
     const lbfgs = new LbfgsOptimizer(
       { kind: "lbfgs", lr: 1, max_iter: 4, max_eval: 100, history_size: 5, tolerance_grad: 1e-7, tolerance_change: 1e-9, line_search: "strong_wolfe" },
       12,
     );
     const params = Object.values(content().params).map((p) => p.slice());
     const grads = params.map((p) => new Float32Array(p.length));
-    lbfgs.step(params, () => {
+    await lbfgs.step(params, async () => {
       let loss = 0;
       params.forEach((p, i) => p.forEach((v, j) => ((loss += 0.5 * (j + 1) * v * v), (grads[i]![j] = (j + 1) * v))));
       return { loss, grads };

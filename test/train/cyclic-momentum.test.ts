@@ -50,23 +50,23 @@ function expectClose(actual: (number | null)[], expected: (number | null)[], dig
 }
 
 describe("CyclicLR momentum", () => {
-  it("triangular: max_momentum at the bottom, base_momentum at the top", () => {
+  it("triangular: max_momentum at the bottom, base_momentum at the top", async () => {
     expectClose(momenta(cyclic(), 9), [0.9, 0.85, 0.8, 0.85, 0.9, 0.85, 0.8, 0.85, 0.9]);
     expect(createSchedule(cyclic(), RUN).initialMomentum).toBe(0.9);
   });
 
-  it("triangular2 halves the momentum's swing each cycle, exp_range scales it by gamma^t", () => {
+  it("triangular2 halves the momentum's swing each cycle, exp_range scales it by gamma^t", async () => {
     expectClose(momenta(cyclic({ mode: "triangular2" }), 9), [0.9, 0.85, 0.8, 0.85, 0.9, 0.875, 0.85, 0.875, 0.9]);
     const g = 0.5;
     expectClose(momenta(cyclic({ mode: "exp_range", gamma: g }), 4), [0.9, 0.9 - 0.1 * 0.5 * g, 0.9 - 0.1 * g ** 2, 0.9 - 0.1 * 0.5 * g ** 3]);
   });
 
-  it("cycle_momentum: false leaves the optimizer's momentum alone", () => {
+  it("cycle_momentum: false leaves the optimizer's momentum alone", async () => {
     expectClose(momenta(cyclic({ cycle_momentum: false }), 3), [null, null, null]);
     expect(createSchedule(cyclic({ cycle_momentum: false }), RUN).initialMomentum).toBeNull();
   });
 
-  it("in a sequence, only the cyclic part sets the momentum", () => {
+  it("in a sequence, only the cyclic part sets the momentum", async () => {
     const sequence: ScheduleConfig = { kind: "sequence", parts: [{ kind: "constant", every: "step" }, cyclic()], milestones: [2], every: "step" };
     expectClose(momenta(sequence, 5), [null, null, 0.9, 0.85, 0.8]);
     expect(createSchedule(sequence, RUN).initialMomentum).toBe(0.9);
@@ -78,7 +78,7 @@ describe("optimizers with a cycled momentum", () => {
   const lrs = [0.1, 0.55, 1];
   const ms = [0.9, 0.85, 0.8];
 
-  it("SGD: b ← m_t·b + g with each step's momentum (PyTorch's group['momentum'])", () => {
+  it("SGD: b ← m_t·b + g with each step's momentum (PyTorch's group['momentum'])", async () => {
     const sgd = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weight_decay: 0 }, [1]);
     const theta = [Float32Array.of(1)];
     const got = lrs.map((lr, i) => {
@@ -89,7 +89,7 @@ describe("optimizers with a cycled momentum", () => {
     expectClose(got, [1 - 0.1, 0.9 - 0.55 * 1.85, 0.9 - 0.55 * 1.85 - 2.48], 6);
   });
 
-  it("Adam: β1 cycles, and so does the bias correction 1 − β1ᵗ", () => {
+  it("Adam: β1 cycles, and so does the bias correction 1 − β1ᵗ", async () => {
     const adam = createOptimizer({ kind: "adam", lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0, amsgrad: false }, [1]);
     const theta = [Float32Array.of(1)];
     adam.step(theta, [Float32Array.of(1)], 0.1, 0.9);
@@ -118,27 +118,27 @@ train reg {
 describe("cyclic momentum in training", () => {
   const train = (settings: string, extra: { savePath?: string; resume?: ReturnType<typeof loadCheckpoint>; epochs?: number } = {}) =>
     trainExample("test/train/cyclic.nn", (c) => (extra.epochs ? { epochs: extra.epochs } : {}), { source: SOURCE(settings), savePath: extra.savePath, resume: extra.resume });
-  const weights = (run: ReturnType<typeof train>) => run.trainer.params.flatMap((p) => Array.from(p));
+  const weights = (run: Awaited<ReturnType<typeof train>>) => run.trainer.params.flatMap((p) => Array.from(p));
 
-  it("turns momentum on for plain SGD, as PyTorch's CyclicLR sets max_momentum when it is created", () => {
+  it("turns momentum on for plain SGD, as PyTorch's CyclicLR sets max_momentum when it is created", async () => {
     // With base = max = 0.9 the cycled momentum is constant: plain SGD becomes momentum SGD.
-    const cycled = train("optimizer sgd(lr: 0.01)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, base_momentum: 0.9, max_momentum: 0.9)");
-    const momentum = train("optimizer sgd(lr: 0.01, momentum: 0.9)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, cycle_momentum: false)");
+    const cycled = await train("optimizer sgd(lr: 0.01)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, base_momentum: 0.9, max_momentum: 0.9)");
+    const momentum = await train("optimizer sgd(lr: 0.01, momentum: 0.9)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, cycle_momentum: false)");
     expect(weights(cycled)).toEqual(weights(momentum));
-    const plain = train("optimizer sgd(lr: 0.01)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, cycle_momentum: false)");
+    const plain = await train("optimizer sgd(lr: 0.01)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3, cycle_momentum: false)");
     expect(weights(plain)).not.toEqual(weights(momentum));
   });
 
-  it("a resumed run continues the cycled momentum exactly", () => {
+  it("a resumed run continues the cycled momentum exactly", async () => {
     const settings = "optimizer adam(lr: 0.01)\n  schedule cyclic(low: 0.001, high: 0.01, step_size_up: 3)";
-    const whole = train(settings);
+    const whole = await train(settings);
     const path = join(mkdtempSync(join(tmpdir(), "nnc-cyclic-")), "half.safetensors");
-    train(settings, { epochs: 2, savePath: path });
-    const resumed = train(settings, { resume: loadCheckpoint(path) });
+    await train(settings, { epochs: 2, savePath: path });
+    const resumed = await train(settings, { resume: loadCheckpoint(path) });
     expect(weights(resumed)).toEqual(weights(whole));
   });
 
-  it("an optimizer without momentum needs cycle_momentum: false (PyTorch raises)", () => {
+  it("an optimizer without momentum needs cycle_momentum: false (PyTorch raises)", async () => {
     const codes = (settings: string) => compile(SOURCE(settings), "m.nn").diagnostics.map((d) => d.code);
     expect(codes("optimizer adagrad(lr: 0.1)\n  schedule cyclic(low: 0.01, high: 0.1)")).toEqual(["E0620"]);
     expect(codes("optimizer adagrad(lr: 0.1)\n  schedule cyclic(low: 0.01, high: 0.1, cycle_momentum: false)")).toEqual([]);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.ts";
-import { CpuTrainer } from "../../runtime/train/cpu-trainer.ts";
+import { createSession } from "../../runtime/session.ts";
 import { initializeParams, initializeState } from "../../runtime/train/init.ts";
 import { type EpochReport, runTraining, type StepProgress } from "../../runtime/train/loop.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
@@ -28,16 +28,16 @@ train reg {
 `;
 
 describe("the loop's reports", () => {
-  it("an epoch's lr is its last step's; a step's lr is its own", () => {
+  it("an epoch's lr is its last step's; a step's lr is its own", async () => {
     const compiled = compile(SOURCE, "reg.nn");
     const { model, config, trainGraph, evalGraph } = compiled;
-    const loss = model!.loss!;
-    const trainer = new CpuTrainer({ trainGraph: trainGraph!, evalGraph: evalGraph!, loss: loss.kind, reduction: loss.reduction }, initializeParams(trainGraph!.params, 0), initializeState(trainGraph!.state));
+    const initial = { params: initializeParams(trainGraph!.params, 0), state: initializeState(trainGraph!.state) };
+    const session = await createSession({ model: model!, trainGraph: trainGraph!, evalGraph: evalGraph! }, config!, initial, { backend: "cpu" });
     const data = prepareData(config!, targetInfo(model!), ".");
     const epochs: EpochReport[] = [];
     const steps: StepProgress[] = [];
-    runTraining(
-      { config: config!, trainGraph: trainGraph!, trainer, data, loss: loss.kind, reduction: loss.reduction },
+    await runTraining(
+      { config: config!, programs: session.programs, backend: session.backend, data },
       { savePath: null, gradNorms: false, resume: null },
       { onEpoch: (r) => epochs.push(r), onStep: (s) => steps.push(s) },
     );

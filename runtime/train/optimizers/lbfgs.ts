@@ -16,8 +16,9 @@ import { strongWolfe } from "./strong-wolfe.ts";
 export type LbfgsConfig = Extract<OptimizerConfig, { kind: "lbfgs" }>;
 
 // Evaluates the loss and its gradients at the current parameters (which L-BFGS has just updated in
-// place). The gradients may be the same arrays every call: they are copied at once.
-export type LbfgsClosure = () => { loss: number; grads: Float32Array[] };
+// place). The gradients may be the same arrays every call: they are copied at once. Asynchronous,
+// since a backend may compute them on a GPU.
+export type LbfgsClosure = () => Promise<{ loss: number; grads: Float32Array[] }>;
 
 export interface LbfgsResult {
   loss: number; // the loss at the start of the call, as PyTorch's step returns
@@ -60,12 +61,12 @@ export class LbfgsOptimizer {
 
   // One call of PyTorch's `LBFGS.step(closure)`. `lr` defaults to the configured one; a schedule
   // may pass its own, as changing `param_groups[0]["lr"]` does in PyTorch.
-  step(params: Float32Array[], closure: LbfgsClosure, lr: number = this.config.lr): LbfgsResult {
+  async step(params: Float32Array[], closure: LbfgsClosure, lr: number = this.config.lr): Promise<LbfgsResult> {
     const { max_iter, max_eval, tolerance_grad, tolerance_change, history_size, line_search } = this.config;
     const n = this.totalSize;
     const flatGrad = (this.flatGrad ??= new Float32Array(n));
 
-    const first = closure();
+    const first = await closure();
     const origLoss = first.loss;
     let loss = origLoss;
     gather(first.grads, flatGrad);
@@ -113,14 +114,14 @@ export class LbfgsOptimizer {
         gather(params, start);
         const trialGrads = (this.trialGrads ??= [new Float32Array(n), new Float32Array(n), new Float32Array(n)]);
         // Evaluate at start + s·d, then put the parameters back, as PyTorch's _directional_evaluate.
-        const evaluate = (s: number, grad: Float32Array): number => {
+        const evaluate = async (s: number, grad: Float32Array): Promise<number> => {
           addScaled(params, s, d!);
-          const result = closure();
+          const result = await closure();
           gather(result.grads, grad);
           scatter(start, params);
           return result.loss;
         };
-        const found = strongWolfe(evaluate, t, d!, loss, flatGrad, gtd, trialGrads);
+        const found = await strongWolfe(evaluate, t, d!, loss, flatGrad, gtd, trialGrads);
         loss = found.loss;
         flatGrad.set(found.grad);
         t = this.stepLength = found.t;
@@ -132,7 +133,7 @@ export class LbfgsOptimizer {
         // The last iteration does not re-evaluate: with stochastic losses the value would be
         // wasted, and the next call starts with its own evaluation.
         if (iterations !== max_iter) {
-          const result = closure();
+          const result = await closure();
           loss = result.loss;
           gather(result.grads, flatGrad);
           optimal = absMax(flatGrad) <= tolerance_grad;

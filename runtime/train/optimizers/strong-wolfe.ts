@@ -9,7 +9,7 @@
 import { absMax, dot } from "./flat.ts";
 
 // Evaluates the loss at x + t·d, writes the gradient there into `grad`, and returns the loss.
-export type DirectionalEvaluate = (t: number, grad: Float32Array) => number;
+export type DirectionalEvaluate = (t: number, grad: Float32Array) => Promise<number>;
 
 export interface LineSearchResult {
   loss: number;
@@ -47,7 +47,7 @@ export const STRONG_WOLFE_DEFAULTS: StrongWolfeOptions = { c1: 1e-4, c2: 0.9, to
 
 // Searches along d from the current point, where the loss is f, the gradient g and the directional
 // derivative gtd = g·d (negative), starting with step t.
-export function strongWolfe(
+export async function strongWolfe(
   evaluate: DirectionalEvaluate,
   t: number,
   d: Float32Array,
@@ -56,7 +56,7 @@ export function strongWolfe(
   gtd: number,
   scratch: readonly [Float32Array, Float32Array, Float32Array],
   options: StrongWolfeOptions = STRONG_WOLFE_DEFAULTS,
-): LineSearchResult {
+): Promise<LineSearchResult> {
   const { c1, c2, toleranceChange, maxLs } = options;
   const free = (a: Float32Array | null, b: Float32Array | null): Float32Array => {
     for (const buffer of scratch) if (buffer !== a && buffer !== b) return buffer;
@@ -65,7 +65,7 @@ export function strongWolfe(
   const dNorm = absMax(d);
 
   let gNew = free(null, null);
-  let fNew = evaluate(t, gNew);
+  let fNew = await evaluate(t, gNew);
   let evaluations = 1;
   let gtdNew = dot(gNew, d);
 
@@ -105,7 +105,7 @@ export function strongWolfe(
     gPrev = gNew;
     gtdPrev = gtdNew;
     gNew = free(gPrev, null);
-    fNew = evaluate(t, gNew);
+    fNew = await evaluate(t, gNew);
     evaluations++;
     gtdNew = dot(gNew, d);
     lsIter++;
@@ -140,7 +140,7 @@ export function strongWolfe(
     }
 
     gNew = free(bracketG[0]!, bracketG[1]!);
-    fNew = evaluate(t, gNew);
+    fNew = await evaluate(t, gNew);
     evaluations++;
     gtdNew = dot(gNew, d);
     lsIter++;
