@@ -46,7 +46,8 @@ async function tfjs(backend: "cpu" | "wasm" | "webgpu", options: { steps: number
 async function nnc(backend: "cpu" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeNncStep(backend, options);
   const planned = Number(timing.stats.plannedBytes);
-  const gpu = backend === "webgpu" ? `, ${timing.stats.dispatches} dispatches and ${timing.stats.submits} submit per step on ${timing.stats.adapter}` : "";
+  const tuning = timing.stats.tuning ? ` (${timing.stats.tuning})` : "";
+  const gpu = backend === "webgpu" ? `${tuning}, ${timing.stats.dispatches} dispatches and ${timing.stats.submits} submit per step on ${timing.stats.adapter}` : "";
   return {
     msPerStep: timing.msPerStep,
     rssGrowthBytes: timing.rssGrowthBytes,

@@ -15,17 +15,21 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   check: () => import("./commands/check.ts"),
   fmt: () => import("./commands/fmt.ts"),
+  compile: () => import("./commands/compile.ts"),
   run: () => import("./commands/run.ts"),
   eval: () => import("./commands/eval.ts"),
   predict: () => import("./commands/predict.ts"),
+  export: () => import("./commands/export.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
   check: "parse and shape-check a .nn file, print a model summary",
   fmt: "format .nn files",
+  compile: "show the fused WebGPU plan of a model (--stats)",
   run: "train a model, then evaluate it",
   eval: "evaluate a checkpoint on the test split",
   predict: "run a checkpoint on new inputs",
+  export: "export to a PyTorch training script (torchrun) or to ONNX",
 };
 
 function usage(): string {

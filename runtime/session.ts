@@ -12,7 +12,6 @@ import { createSchedule } from "./train/schedules/index.ts";
 import type { TrainingBackend } from "./train/backend.ts";
 import { CpuBackend } from "./train/cpu-backend.ts";
 import { withMomentum } from "./train/loop.ts";
-import { WebGpuBackend } from "./webgpu/backend.ts";
 import { GpuUnavailableError, openGpu, type GpuContext } from "./webgpu/device.ts";
 
 export type BackendRequest = "auto" | "cpu" | "webgpu";
@@ -72,6 +71,8 @@ export async function createSession(
     return cpu(error.message.startsWith("the only WebGPU adapter is a software one") ? `${error.message}, slower than the CPU runtime; \`--backend webgpu\` uses it anyway` : error.message);
   }
   try {
+    // Loaded only here, so a CPU run never loads the WGSL generators.
+    const { WebGpuBackend } = await import("./webgpu/backend.ts");
     const backend = await WebGpuBackend.create(gpu, programs, initial);
     return {
       programs,

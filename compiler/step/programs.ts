@@ -9,7 +9,7 @@ import type { TrainConfig } from "../ir/config.ts";
 import { cloneGraph, type Graph } from "../ir/graph.ts";
 import { runPasses, STANDARD_PIPELINE, type PassName } from "../passes/index.ts";
 import { buildStepGraph, type StepGraph } from "./build.ts";
-import { addMetricAccumulators, type MetricsSpec } from "./metrics.ts";
+import { addMetricAccumulators, metricStateName, type MetricsSpec } from "./metrics.ts";
 
 export interface ModelPrograms {
   step: StepGraph; // its graph optimized
@@ -55,5 +55,27 @@ export function buildPrograms(
     metrics,
     params: trainGraph.params,
     modelState: trainGraph.state.map((s) => s.name),
+  };
+}
+
+// What a backend computes in one training step: the values it reads back (the loss, the gradient
+// norms when asked for, the running example and correct counts for the progress bar) and the
+// updates it writes back (parameters, batch-norm statistics, optimizer slots, metrics).
+export interface StepOutputs {
+  read: { name: string; node: number }[];
+  updates: { name: string; node: number; kind: "param" | "state" }[];
+}
+
+export function stepOutputs(step: Graph): StepOutputs {
+  const read = Object.keys(step.outputs)
+    .filter((name) => name === "loss" || name.startsWith("grad_norm:"))
+    .map((name) => ({ name, node: step.outputs[name]! }));
+  for (const slot of ["examples", "correct"] as const) {
+    const update = step.stateUpdates.find((u) => u.name === metricStateName(slot));
+    if (update) read.push({ name: update.name, node: update.node });
+  }
+  return {
+    read,
+    updates: [...step.paramUpdates.map((u) => ({ ...u, kind: "param" as const })), ...step.stateUpdates.map((u) => ({ ...u, kind: "state" as const }))],
   };
 }

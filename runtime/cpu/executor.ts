@@ -2,7 +2,8 @@
 // must produce: it keeps only the nodes those outputs need, in topological order. Each run binds
 // the symbolic dims (from the given bindings, and from the sizes of the fed inputs), takes the
 // buffer plan for those bindings (built on first use and cached, so a steady training loop
-// allocates no tensors), and replays the kernels.
+// allocates no tensors), and replays its steps: one reference kernel per node, or one generated
+// loop per group of fused elementwise nodes.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
@@ -14,6 +15,9 @@ export interface CpuProgramOptions {
   // "f32" for training and inference; "f64" for gradient checks (feeds and results are then
   // Float64Array; Float32Array feeds are converted).
   precision?: "f32" | "f64";
+  // Whether chains of elementwise nodes run as one generated loop (runtime/cpu/fuse.ts); the
+  // results are the same bits either way. Off, every node runs its reference kernel.
+  fuse?: boolean;
 }
 
 // Plans for this many different bindings are kept (a full batch and a last partial batch, an
@@ -22,6 +26,7 @@ const MAX_PLANS = 4;
 
 export class CpuProgram {
   readonly precision: "f32" | "f64";
+  readonly fuse: boolean;
   private readonly order: IRNode[];
   private readonly outputs: number[];
   private readonly symbols: string[];
@@ -32,6 +37,7 @@ export class CpuProgram {
   constructor(graph: Graph, outputs: number[], options: CpuProgramOptions = {}) {
     this.precision = options.precision ?? "f32";
     this.ArrayType = this.precision === "f64" ? Float64Array : Float32Array;
+    this.fuse = options.fuse ?? true;
     this.outputs = [...outputs];
     const needed = new Uint8Array(graph.nodes.length);
     for (const id of outputs) {
@@ -67,10 +73,10 @@ export class CpuProgram {
       let value: FloatArray = call.out;
       if (fed instanceof this.ArrayType && fed.length === call.out.length) value = fed;
       else cpuKernel(call.node.op)(call);
-      for (const slot of source.slots) slot.call.inputs[slot.index] = value;
+      for (const slot of source.slots) slot.step.inputs[slot.index] = value;
       for (const k of source.output) results[k] = value;
     }
-    for (const call of plan.calls) cpuKernel(call.node.op)(call);
+    for (const step of plan.steps) step.run();
     return results;
   }
 
@@ -86,7 +92,7 @@ export class CpuProgram {
       // Re-insert to mark it as most recently used.
       this.plans.delete(key);
     } else {
-      plan = buildPlan(this.order, this.outputs, bindings, this.ArrayType, this.env);
+      plan = buildPlan(this.order, this.outputs, bindings, { ArrayType: this.ArrayType, env: this.env, fuse: this.fuse });
       if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     }
     this.plans.set(key, plan);

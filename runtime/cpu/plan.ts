@@ -1,5 +1,7 @@
 // The buffer plan of a CPU program for one set of symbolic-dim bindings: every node's concrete
-// shape, its output buffer, and the kernel call that the executor replays on every run.
+// shape, its output buffer, and the steps that the executor replays on every run. A step is one
+// node's reference kernel or one fused group of elementwise nodes (runtime/cpu/fuse.ts), whose
+// members that nobody else reads live only in the group's loop and get no buffer.
 //
 // Buffers of intermediate nodes are shared: when a node's last user has run, its buffer goes back
 // to a pool (keyed by exact size) and a later node of the same size takes it. Sources, constants
@@ -7,21 +9,30 @@
 // bindings, so they are computed here once, not on every run.
 
 import { concreteShape, type IRNode } from "../../compiler/ir/graph.ts";
+import { scheduleUnits } from "./fuse.ts";
+import { fusedKernel } from "./fused-kernel.ts";
 import { cpuKernel } from "./kernels.ts";
 import { sizeOf, type FloatArray, type KernelCall, type RunEnv } from "./types.ts";
 
 export type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
 
+// What the executor replays: `inputs` are the arrays the step reads, which the executor may
+// replace by fed arrays (see SourceSlot) before `run`.
+export interface PlanStep {
+  inputs: FloatArray[];
+  run(): void;
+}
+
 // A source node whose buffer may be replaced by the fed array itself: `slots` are the places in
-// later kernel calls that read it.
+// later steps that read it.
 export interface SourceSlot {
   call: KernelCall;
-  slots: { call: KernelCall; index: number }[];
+  slots: { step: PlanStep; index: number }[];
   output: number[]; // positions in the result list that are this node
 }
 
 export interface Plan {
-  calls: KernelCall[]; // the nodes to run on every run, in order (not sources or constants)
+  steps: PlanStep[]; // run on every run, in order (not sources or constants)
   sources: SourceSlot[];
   results: FloatArray[]; // one buffer per requested output
   bytes: number; // the total size of the buffers this plan allocated
@@ -30,46 +41,79 @@ export interface Plan {
 const STATIC_OPS = new Set(["const", "dim_size"]);
 const SOURCE_OPS = new Set(["input", "param", "state"]);
 
-export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<string, number>, ArrayType: ArrayType, env: RunEnv): Plan {
-  // The position in `order` of each node's last user; outputs live past the end.
-  const position = new Map<number, number>();
-  order.forEach((node, i) => position.set(node.id, i));
+export interface PlanOptions {
+  ArrayType: ArrayType;
+  env: RunEnv;
+  fuse: boolean;
+}
+
+export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<string, number>, options: PlanOptions): Plan {
+  const { ArrayType, env } = options;
+  const shapes = new Map(order.map((node) => [node.id, concreteShape(node.shape, bindings)]));
+  const sizes = new Map([...shapes].map(([id, shape]) => [id, sizeOf(shape)]));
+  const units = scheduleUnits(order, shapes, outputs, options.fuse);
+  const producers = new Map(order.map((node) => [node.id, node]));
+
+  // The position in `units` of each node's last reader; outputs live past the end.
   const lastUse = new Map<number, number>();
-  order.forEach((node, i) => node.inputs.forEach((input) => lastUse.set(input, i)));
+  const readsOf = units.map((unit) => (unit.kind === "node" ? unit.node.inputs : unit.group.inputs.map((input) => input.id)));
+  readsOf.forEach((ids, i) => ids.forEach((id) => lastUse.set(id, i)));
   for (const id of outputs) lastUse.set(id, Infinity);
 
   const pool = new Map<number, FloatArray[]>();
-  const calls = new Map<number, KernelCall>();
-  const plan: Plan = { calls: [], sources: [], results: [], bytes: 0 };
+  const buffers = new Map<number, FloatArray>();
+  const plan: Plan = { steps: [], sources: [], results: [], bytes: 0 };
   const sourceOf = new Map<number, SourceSlot>();
   const allocate = (size: number): FloatArray => {
     plan.bytes += size * ArrayType.BYTES_PER_ELEMENT;
     return new ArrayType(size);
   };
-
-  order.forEach((node, i) => {
-    const outShape = concreteShape(node.shape, bindings);
-    const size = sizeOf(outShape);
+  // A buffer of its own for sources, constants and outputs, else one from the pool.
+  const bufferFor = (node: IRNode): FloatArray => {
+    const size = sizes.get(node.id)!;
     const pooled = !STATIC_OPS.has(node.op) && !SOURCE_OPS.has(node.op) && lastUse.get(node.id) !== Infinity;
     const out = (pooled && pool.get(size)?.pop()) || allocate(size);
-    const inputs = node.inputs.map((id) => calls.get(id)!.out);
-    const call: KernelCall = { node, out, outShape, inputs, inShapes: node.inputs.map((id) => calls.get(id)!.outShape), env };
-    calls.set(node.id, call);
+    buffers.set(node.id, out);
+    return out;
+  };
 
-    if (STATIC_OPS.has(node.op)) cpuKernel(node.op)(call);
-    else if (SOURCE_OPS.has(node.op)) {
-      const source: SourceSlot = { call, slots: [], output: [] };
-      sourceOf.set(node.id, source);
-      plan.sources.push(source);
-    } else plan.calls.push(call);
-    node.inputs.forEach((id, index) => sourceOf.get(id)?.slots.push({ call, index }));
+  units.forEach((unit, i) => {
+    let step: PlanStep | null = null;
+    if (unit.kind === "node") {
+      const node = unit.node;
+      const call: KernelCall = {
+        node,
+        out: bufferFor(node),
+        outShape: shapes.get(node.id)!,
+        inputs: node.inputs.map((id) => buffers.get(id)!),
+        inShapes: node.inputs.map((id) => shapes.get(id)!),
+        env,
+      };
+      const kernel = cpuKernel(node.op);
+      if (STATIC_OPS.has(node.op)) kernel(call);
+      else if (SOURCE_OPS.has(node.op)) {
+        const source: SourceSlot = { call, slots: [], output: [] };
+        sourceOf.set(node.id, source);
+        plan.sources.push(source);
+      } else step = { inputs: call.inputs, run: () => kernel(call) };
+    } else {
+      const { group } = unit;
+      const outs = group.outputs.map((id) => bufferFor(producers.get(id)!));
+      const inputs = group.inputs.map((input) => buffers.get(input.id)!);
+      const kernel = fusedKernel(group, ArrayType === Float32Array ? "f32" : "f64");
+      step = { inputs, run: () => kernel(inputs, outs) };
+    }
+    if (step) {
+      plan.steps.push(step);
+      readsOf[i]!.forEach((id, index) => sourceOf.get(id)?.slots.push({ step: step!, index }));
+    }
 
-    // Inputs whose last user this was give their buffers back (after `out` was taken, so a
-    // kernel never writes over its own input).
-    for (const id of new Set(node.inputs)) {
-      const producer = order[position.get(id)!]!;
+    // Inputs whose last reader this was give their buffers back (after the outputs were taken,
+    // so a step never writes over its own input).
+    for (const id of new Set(readsOf[i])) {
+      const producer = producers.get(id)!;
       if (lastUse.get(id) !== i || STATIC_OPS.has(producer.op) || SOURCE_OPS.has(producer.op)) continue;
-      const buffer = calls.get(id)!.out;
+      const buffer = buffers.get(id)!;
       const free = pool.get(buffer.length) ?? [];
       free.push(buffer);
       pool.set(buffer.length, free);
@@ -77,7 +121,7 @@ export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<s
   });
 
   outputs.forEach((id, k) => {
-    plan.results.push(calls.get(id)!.out);
+    plan.results.push(buffers.get(id)!);
     sourceOf.get(id)?.output.push(k);
   });
   return plan;

@@ -17,7 +17,7 @@ interface Compiled {
   graph: Graph;
   program: CpuProgram;
   outputs: string[]; // names of the outputs read after a run (before the updates)
-  updates: { name: string; kind: "param" | "state" }[];
+  updates: { name: string; kind: "param" | "state"; source: boolean }[];
   batchDim: string;
   input: string;
   target: string;
@@ -30,9 +30,12 @@ function role(graph: Graph, which: GraphInput["role"]): GraphInput {
 }
 
 function compileProgram(graph: Graph, outputs: string[]): Compiled {
+  // An update that is a source node itself comes back as a fed array (CpuProgram.run), which
+  // writing the other updates could change; `source` marks those.
+  const isSource = (node: number) => ["input", "param", "state"].includes(graph.nodes[node]!.op);
   const updates = [
-    ...graph.paramUpdates.map((u) => ({ name: u.name, kind: "param" as const, node: u.node })),
-    ...graph.stateUpdates.map((u) => ({ name: u.name, kind: "state" as const, node: u.node })),
+    ...graph.paramUpdates.map((u) => ({ name: u.name, kind: "param" as const, node: u.node, source: isSource(u.node) })),
+    ...graph.stateUpdates.map((u) => ({ name: u.name, kind: "state" as const, node: u.node, source: isSource(u.node) })),
   ];
   const nodes = [...outputs.map((name) => graph.outputs[name] ?? missing(name)), ...updates.map((u) => u.node)];
   const input = role(graph, "input");
@@ -62,6 +65,11 @@ export class CpuBackend implements TrainingBackend {
   private readonly predictions = new Map<string, CpuProgram>();
   private lastGradNorms: Record<string, number> = {};
   private gradient: Compiled | null = null;
+  // The feeds of every run, built once: the maps above never replace their arrays, they are
+  // written in place. `stepInputs` holds the batch and the scalar inputs of the current step.
+  private readonly paramFeeds: Feeds["params"];
+  private readonly stateFeeds: Feeds["state"];
+  private readonly stepInputs: Feeds["inputs"] = {};
 
   constructor(
     private readonly programs: ModelPrograms,
@@ -75,12 +83,17 @@ export class CpuBackend implements TrainingBackend {
     const norms = Object.keys(stepGraph.outputs).filter((name) => name.startsWith("grad_norm:"));
     this.step_ = compileProgram(stepGraph, ["loss", ...norms]);
     this.evaluation = compileProgram(programs.evaluation, []);
+    this.paramFeeds = Object.fromEntries(this.params);
+    this.stateFeeds = Object.fromEntries(this.state);
+    for (const name of programs.step.scalars) this.stepInputs[name] = new Float32Array(1);
   }
 
   async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
-    const inputs: Feeds["inputs"] = { [this.step_.input]: batch.features, [this.step_.target]: batch.targets };
-    for (const [name, value] of Object.entries(scalars)) inputs[name] = Float32Array.of(value);
-    const results = this.run(this.step_, inputs, this.state, batch.size, seed);
+    const inputs = this.stepInputs;
+    inputs[this.step_.input] = batch.features;
+    inputs[this.step_.target] = batch.targets;
+    for (const name in scalars) (inputs[name] ??= new Float32Array(1))[0] = scalars[name]!;
+    const results = this.run(this.step_, inputs, this.state, this.stateFeeds, batch.size, seed);
     const norms = this.step_.outputs.slice(1);
     this.lastGradNorms = Object.fromEntries(norms.map((name, i) => [name.slice("grad_norm:".length), results[1 + i]![0]!]));
     const correct = this.state.get(metricStateName("correct"));
@@ -101,7 +114,7 @@ export class CpuBackend implements TrainingBackend {
     // batch-norm statistics and the metrics, which a line-search probe must leave alone.
     this.gradient ??= compileProgram(this.programs.step.graph, ["loss", ...this.programs.params.map((p) => `grad:${p.name}`)]);
     const inputs = { [this.gradient.input]: batch.features, [this.gradient.target]: batch.targets };
-    const feeds: Feeds = { inputs, params: Object.fromEntries(this.params), state: Object.fromEntries(this.state) };
+    const feeds: Feeds = { inputs, params: this.paramFeeds, state: this.stateFeeds };
     const results = this.gradient.program.run(feeds, { [this.gradient.batchDim]: batch.size }, seed);
     const sizes = this.programs.params.map((p) => this.params.get(p.name)!.length);
     const gradient = new Float32Array(sizes.reduce((a, b) => a + b, 0));
@@ -136,6 +149,7 @@ export class CpuBackend implements TrainingBackend {
   async evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
     const size = Math.max(1, Math.min(batchSize, dataset.n));
     const state = new Map([...this.state, ...this.evalMetrics]);
+    const stateFeeds = Object.fromEntries(state);
     for (const buffer of this.evalMetrics.values()) buffer.fill(0);
     for (let start = 0; start < dataset.n; start += size) {
       const n = Math.min(size, dataset.n - start);
@@ -143,7 +157,7 @@ export class CpuBackend implements TrainingBackend {
         [this.evaluation.input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
         [this.evaluation.target]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
       };
-      this.run(this.evaluation, inputs, state, n, 0);
+      this.run(this.evaluation, inputs, state, stateFeeds, n, 0);
     }
     return this.drainMetrics(state);
   }
@@ -155,7 +169,7 @@ export class CpuBackend implements TrainingBackend {
     let program = this.predictions.get(output);
     if (!program) this.predictions.set(output, (program = new CpuProgram(graph, [node])));
     const input = role(graph, "input");
-    const feeds: Feeds = { inputs: { [input.name]: features }, params: Object.fromEntries(this.params), state: Object.fromEntries(this.state) };
+    const feeds: Feeds = { inputs: { [input.name]: features }, params: this.paramFeeds, state: this.stateFeeds };
     const batchDim = typeof input.shape[0] === "string" ? input.shape[0] : "B";
     return Float32Array.from(program.run(feeds, { [batchDim]: n })[0]!);
   }
@@ -188,15 +202,26 @@ export class CpuBackend implements TrainingBackend {
 
   dispose(): void {}
 
-  // Runs a compiled graph and writes its updates back; returns the named outputs' arrays.
-  private run(compiled: Compiled, inputs: Feeds["inputs"], state: Map<string, Float32Array>, size: number, seed: number): Float32Array[] {
-    const feeds: Feeds = { inputs, params: Object.fromEntries(this.params), state: Object.fromEntries(state) };
+  // Runs a compiled graph and writes its updates back; returns the arrays of the named outputs
+  // (first) and the updates, which the program overwrites on its next run. `stateFeeds` is
+  // `state` as feeds.
+  private run(
+    compiled: Compiled,
+    inputs: Feeds["inputs"],
+    state: Map<string, Float32Array>,
+    stateFeeds: Feeds["state"],
+    size: number,
+    seed: number,
+  ): Float32Array[] {
+    const feeds: Feeds = { inputs, params: this.paramFeeds, state: stateFeeds };
     const results = compiled.program.run(feeds, { [compiled.batchDim]: size }, seed) as Float32Array[];
-    const outputs = results.slice(0, compiled.outputs.length).map((r) => r.slice());
-    // Every update was computed from the old values; only now are they written back.
-    const fresh = results.slice(compiled.outputs.length).map((r) => r.slice());
+    // Every update was computed from the old values; only now are they written back. The
+    // program's own buffers are not fed arrays, so only updates that are fed arrays themselves
+    // need a copy before the writes begin.
+    const first = compiled.outputs.length;
+    const fresh = compiled.updates.map((u, i) => (u.source ? results[first + i]!.slice() : results[first + i]!));
     compiled.updates.forEach((u, i) => (u.kind === "param" ? this.params : state).get(u.name)!.set(fresh[i]!));
-    return outputs;
+    return results;
   }
 
   private drainMetrics(state: Map<string, Float32Array>): PassMetrics {

@@ -11,6 +11,7 @@ import type { ModelPrograms } from "../../compiler/step/programs.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { StepResult, TensorState, TrainingBackend, TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
+import type { TuningReport } from "./autotune.ts";
 import { adapterName, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
 
@@ -207,6 +208,10 @@ export class WebGpuBackend implements TrainingBackend {
       dispatches: this.stepProgram.kernels.length,
       submits: 1,
       adapter: adapterName(this.gpu.adapter),
+      // How the matmul variants were chosen when the programs were created, and which.
+      tuningSeconds: this.stepProgram.tuning.seconds + this.evalProgram.tuning.seconds,
+      tuning: tuningSummary([this.stepProgram.tuning, this.evalProgram.tuning]),
+      matmulVariants: this.stepProgram.tuning.matmuls.map((m) => `${m.shape}: ${m.variant}`).join("; "),
     };
   }
 
@@ -254,6 +259,16 @@ export class WebGpuBackend implements TrainingBackend {
     const values = Object.fromEntries(slots.map((slot, i) => [slot, all[i]!])) as Partial<Record<MetricSlot, number>>;
     return metricsFromAccumulators(values, this.programs.metrics);
   }
+}
+
+// "2.9 s timing matmul variants", "matmul variants from the autotune cache", "matmul variants forced".
+function tuningSummary(reports: TuningReport[]): string {
+  const choices = reports.flatMap((r) => r.matmuls);
+  const seconds = reports.reduce((total, r) => total + r.seconds, 0);
+  if (choices.length === 0) return "no matmuls";
+  if (choices.some((c) => c.source === "forced")) return `matmul variant forced (${[...new Set(choices.map((c) => c.variant))].join(", ")})`;
+  if (seconds > 0) return `${seconds.toFixed(1)} s timing matmul variants`;
+  return choices.every((c) => c.source === "cache") ? "matmul variants from the autotune cache" : "default matmul variants";
 }
 
 function concat(arrays: Float32Array[]): Float32Array {

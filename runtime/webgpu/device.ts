@@ -12,6 +12,7 @@ export interface AdapterDescription {
   description: string;
   software: boolean; // a CPU implementation (lavapipe, SwiftShader, WARP)
   subgroups: boolean; // the device was created with the `subgroups` feature
+  subgroupSize: number | null; // with subgroups, their size when the adapter has one fixed size
 }
 
 export interface GpuContext {
@@ -37,9 +38,10 @@ const SOFTWARE = /llvmpipe|lavapipe|swiftshader|warp|software/i;
 
 export function describeAdapter(info: GPUAdapterInfo, subgroups: boolean): AdapterDescription {
   const fields = { vendor: info.vendor ?? "", architecture: info.architecture ?? "", device: info.device ?? "", description: info.description ?? "" };
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  const software = fallback || SOFTWARE.test(`${fields.architecture} ${fields.device} ${fields.description}`);
-  return { ...fields, software, subgroups };
+  const extra = info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
+  const software = extra.isFallbackAdapter === true || SOFTWARE.test(`${fields.architecture} ${fields.device} ${fields.description}`);
+  const fixed = extra.subgroupMinSize !== undefined && extra.subgroupMinSize === extra.subgroupMaxSize ? extra.subgroupMinSize : null;
+  return { ...fields, software, subgroups, subgroupSize: subgroups ? fixed : null };
 }
 
 export function adapterName(adapter: AdapterDescription): string {
@@ -100,7 +102,9 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     throw new GpuUnavailableError("this machine has no GPU device (no /dev/dri/renderD* or /dev/nvidia*)");
   }
   const { gpu, keepAlive } = browser ? { gpu: browser, keepAlive: null } : await nodeGpu();
-  const found = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  // NNC_WEBGPU_ADAPTER=none hides every adapter (for tests of what a machine without one sees).
+  const hidden = typeof process !== "undefined" && process.env?.NNC_WEBGPU_ADAPTER === "none";
+  const found = hidden ? null : await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!found) throw new GpuUnavailableError("no WebGPU adapter was found");
   const info = found.info;
   const probe = describeAdapter(info, false);

@@ -14,6 +14,7 @@ import { planKernels, workgroupGrid, type Kernel, type KernelPlan } from "../../
 import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
 import type { Feeds } from "../cpu/types.ts";
 import type { GpuContext } from "./device.ts";
+import { chooseMatmulVariants, type TuningReport } from "./autotune.ts";
 import { pipelineFor } from "./pipelines.ts";
 
 export interface ProgramSpec {
@@ -22,6 +23,10 @@ export interface ProgramSpec {
   updates?: { node: number; target: GPUBuffer }[];
   // The resident buffer of a param or state source, or null to feed it every run.
   resident?: (source: IRNode) => GPUBuffer | null;
+  // How matmuls are computed (runtime/webgpu/autotune.ts): "tune" (the default, unless the
+  // NNC_MATMUL environment variable says otherwise), "default", or a variant's name.
+  matmul?: string;
+  tuneBindings?: Record<string, number>; // the symbolic dims to tune at (default 128 each)
 }
 
 interface Dispatch {
@@ -48,6 +53,8 @@ const SOURCE_OPS = new Set(["input", "param", "state"]);
 const MAX_PLANS = 4;
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
+type FullSpec = Required<Omit<ProgramSpec, "matmul" | "tuneBindings">>;
+
 export class GpuProgram {
   readonly kernels: Kernel[];
   private readonly plans = new Map<string, BufferPlan>();
@@ -55,23 +62,27 @@ export class GpuProgram {
 
   private constructor(
     private readonly gpu: GpuContext,
-    private readonly spec: Required<ProgramSpec>,
-    private readonly plan: KernelPlan,
+    private readonly spec: FullSpec,
+    readonly plan: KernelPlan,
     private readonly pipelines: GPUComputePipeline[],
+    readonly tuning: TuningReport, // which variant each matmul got, and why
   ) {
     this.kernels = plan.kernels;
     this.fedSources = plan.order.filter((n) => SOURCE_OPS.has(n.op) && plan.materialized.has(n.id) && !spec.resident(n));
   }
 
   static async create(gpu: GpuContext, graph: Graph, spec: ProgramSpec | number[]): Promise<GpuProgram> {
-    const full: Required<ProgramSpec> = Array.isArray(spec)
+    const full: FullSpec = Array.isArray(spec)
       ? { read: spec, updates: [], resident: () => null }
       : { read: spec.read, updates: spec.updates ?? [], resident: spec.resident ?? (() => null) };
     const outputs = [...full.read, ...full.updates.map((u) => u.node)];
     for (const id of outputs) if (!graph.nodes[id]) throw new InternalError(`no IR node ${id} to compute`);
-    const plan = planKernels(graph, outputs, { maxStorageBuffers: gpu.device.limits.maxStorageBuffersPerShaderStage });
+    const maxStorageBuffers = gpu.device.limits.maxStorageBuffersPerShaderStage;
+    const options: ProgramSpec = Array.isArray(spec) ? { read: spec } : spec;
+    const { variantOf, report } = await chooseMatmulVariants(gpu, graph, outputs, { matmul: options.matmul, bindings: options.tuneBindings, maxStorageBuffers });
+    const plan = planKernels(graph, outputs, { maxStorageBuffers, matmulVariant: variantOf });
     const pipelines = await Promise.all(plan.kernels.map((k) => pipelineFor(gpu.device, k.code, k.name)));
-    return new GpuProgram(gpu, full, plan, pipelines);
+    return new GpuProgram(gpu, full, plan, pipelines, report);
   }
 
   // Encodes one run into `encoder` (the caller submits) and returns a function that, after the
@@ -192,8 +203,8 @@ export class GpuProgram {
       for (const id of [...kernel.reads, ...kernel.outputs]) entries.push({ binding: entries.length, resource: { buffer: buffers.get(id)! } });
       const pipeline = this.pipelines[k]!;
       const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-      const elements = concreteShape(kernel.count, bindings).reduce((a, b) => a * b, 1);
-      return { pipeline, bindGroup, grid: workgroupGrid(kernel, elements), elements };
+      const count = concreteShape(kernel.count, bindings);
+      return { pipeline, bindGroup, grid: workgroupGrid(kernel, count), elements: count.reduce((a, b) => a * b, 1) };
     });
     const readOffsets: number[] = [];
     let readElements = 0;

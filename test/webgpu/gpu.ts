@@ -5,6 +5,11 @@
 
 import { adapterName, openGpu, type GpuContext } from "../../runtime/webgpu/device.ts";
 
+// Matmuls take the untimed default variant (subgroups where the adapter has them), so the tests
+// do not spend time timing candidates; NNC_MATMUL=naive (or any variant) runs them with another.
+// ops.test.ts forces every variant in turn, and autotune.test.ts tests the timing itself.
+process.env.NNC_MATMUL ||= "default";
+
 let opened: Promise<GpuContext | null> | null = null;
 
 export function testGpu(): Promise<GpuContext | null> {

@@ -3,6 +3,7 @@
 // workgroup or tile size.
 
 import { afterAll, describe, expect, it } from "vitest";
+import { matmulCandidates, variantName } from "../../compiler/codegen/wgsl/matmul.ts";
 import { GraphBuilder, type Shape } from "../../compiler/ir/graph.ts";
 import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import { Rng } from "../../runtime/rng.ts";
@@ -15,9 +16,10 @@ afterAll(() => gpu?.destroy());
 interface Case {
   name: string;
   operands: { shape: Shape; values?: (i: number, rng: Rng) => number }[];
-  build(b: GraphBuilder, xs: number[]): number;
+  build(b: GraphBuilder, xs: number[]): number | number[]; // the outputs compared
   bindings?: Record<string, number>;
   tolerance?: number;
+  matmul?: string; // force this matmul variant
 }
 
 const concrete = (shape: Shape, bindings: Record<string, number>) => shape.map((d) => (typeof d === "number" ? d : bindings[d]!));
@@ -25,7 +27,8 @@ const concrete = (shape: Shape, bindings: Record<string, number>) => shape.map((
 async function compare(c: Case): Promise<void> {
   const b = new GraphBuilder("ops.nn", "train");
   const xs = c.operands.map((o, i) => b.source("input", { name: `x${i}` }, o.shape));
-  const y = c.build(b, xs);
+  const built = c.build(b, xs);
+  const ys = Array.isArray(built) ? built : [built];
   const bindings = c.bindings ?? {};
   const rng = new Rng(11);
   const inputs = Object.fromEntries(
@@ -35,18 +38,21 @@ async function compare(c: Case): Promise<void> {
     }),
   );
   const feeds = { inputs, params: {}, state: {} };
-  const expected = new CpuProgram(b.graph, [y]).run(feeds, bindings, 0)[0]!;
-  const program = await GpuProgram.create(gpu!, b.graph, [y]);
-  const [actual] = await program.run(feeds, bindings);
+  const expected = new CpuProgram(b.graph, ys).run(feeds, bindings, 0);
+  const program = await GpuProgram.create(gpu!, b.graph, { read: ys, matmul: c.matmul ?? "default" });
+  const actual = await program.run(feeds, bindings);
+  if (c.matmul) expect(program.tuning.matmuls.map((m) => m.variant)).toContain(c.matmul);
   program.destroy();
-  expect(actual!.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    const a = actual![i]!;
-    if (Number.isNaN(e) || !Number.isFinite(e)) expect(a).toBe(e);
-    else worst = Math.max(worst, Math.abs(a - e) / Math.max(1, Math.abs(e)));
-  }
+  expected.forEach((values, k) => {
+    expect(actual[k]!.length).toBe(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const e = values[i]!;
+      const a = actual[k]![i]!;
+      if (Number.isNaN(e) || !Number.isFinite(e)) expect(a).toBe(e);
+      else worst = Math.max(worst, Math.abs(a - e) / Math.max(1, Math.abs(e)));
+    }
+  });
   expect(worst).toBeLessThanOrEqual(c.tolerance ?? 2e-6);
 }
 
@@ -129,6 +135,44 @@ const CASES: Case[] = [
 
 describe.skipIf(!gpu)("WebGPU ops against the CPU runtime", () => {
   for (const c of CASES) it(c.name, () => compare(c));
+});
+
+// Every matmul variant the adapter offers, forced: odd sizes that fill no block, all four
+// transposes, a symbolic batch dim, an operand computed in the kernel (the backward's g · step(x),
+// read through a function) and a fused epilogue with several outputs.
+const variants = gpu ? matmulCandidates({ subgroupSize: gpu.adapter.subgroupSize }).map(variantName) : [];
+const MATMUL_CASES: Case[] = [
+  ...([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]) => ({
+    name: `${ta ? "Aᵀ" : "A"}·${tb ? "Bᵀ" : "B"} 67×131×33`,
+    operands: [{ shape: ta ? [131, 67] : [67, 131] }, { shape: tb ? [33, 131] : [131, 33] }] as Case["operands"],
+    build: (b: GraphBuilder, [x, y]: number[]) => b.matmul(x!, y!, ta, tb),
+    tolerance: 1e-5,
+  })),
+  { name: "1×1 from K = 3", operands: [{ shape: [1, 3] }, { shape: [3, 1] }], build: (b, [x, y]) => b.matmul(x!, y!, false, false) },
+  {
+    name: "symbolic batch, bias and relu fused, two outputs: [B, 37]·[29, 37]ᵀ",
+    operands: [{ shape: ["B", 37] }, { shape: [29, 37] }, { shape: [29] }],
+    build: (b, [x, w, bias]) => {
+      const h = b.binary("add", b.matmul(x!, w!, false, true), bias!);
+      return [h, b.unary("relu", h)];
+    },
+    bindings: { B: 21 },
+    tolerance: 1e-5,
+  },
+  {
+    name: "prologue g · step(x) read as an operand, times Wᵀ: [B, 13]·[13, 45] (Aᵀ·G too)",
+    operands: [{ shape: ["B", 13] }, { shape: ["B", 13] }, { shape: [13, 45] }, { shape: ["B", 45] }],
+    build: (b, [g, x, w, h]) => {
+      const d = b.binary("mul", g!, b.unary("step", x!));
+      return [b.matmul(d, w!, false, false), b.matmul(b.binary("mul", g!, b.unary("step", x!)), h!, true, false)];
+    },
+    bindings: { B: 19 },
+    tolerance: 1e-5,
+  },
+];
+
+describe.skipIf(!gpu)("every matmul variant against the CPU runtime", () => {
+  for (const variant of variants) for (const c of MATMUL_CASES) it(`${variant}: ${c.name}`, () => compare({ ...c, matmul: variant }));
 });
 
 // Convolution and pooling, forward and their gradient ops, with strides, padding and sizes that

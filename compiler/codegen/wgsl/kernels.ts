@@ -11,13 +11,21 @@
 //     one kernel with several outputs (an optimizer's new parameter and its moments).
 // A kernel may read and write at most `maxStorageBuffers` buffers (WebGPU's default limit is 8
 // per stage); past that, the largest inlined input of the kernel is materialized instead.
+// Each matmul is computed in the variant `matmulVariant` picks (matmul.ts; the runtime times the
+// candidates on its adapter, runtime/webgpu/autotune.ts). The plan is the same for every variant:
+// a blocked matmul fused into its consumer turns the kernel inside out (the matmul's block is the
+// root and the consumer chain its epilogue, emit.ts), but computes the same nodes into the same
+// buffers. emit.ts writes the kernels' WGSL.
 
 import { InternalError } from "../../diagnostics/diagnostic.ts";
 import { ELEMENTWISE_OPS } from "../../ir/ops.ts";
 import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
-import { dimField } from "./dims.ts";
-import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressions.ts";
-import { ELEMENT_ROOTS, GROUP, hasRoot, rootTemplate, type RootKernel } from "./roots.ts";
+import { emitKernel } from "./emit.ts";
+import { isExpression, readsInputs } from "./expressions.ts";
+import { NAIVE, type MatmulVariant } from "./matmul.ts";
+import { ELEMENT_ROOTS, hasRoot, type RootKernel, type Tile } from "./roots.ts";
+
+export { WORKGROUP, workgroupGrid } from "./emit.ts";
 
 export interface Kernel {
   name: string; // the ops it computes, roots first: "matmul+add+relu"
@@ -26,7 +34,9 @@ export interface Kernel {
   reads: number[]; // the nodes whose buffers it reads, in binding order after `dims`
   usesDims: boolean; // binding 0 is the `dims` uniform
   mode: RootKernel["mode"];
-  count: IRNode["shape"]; // the elements (or rows, or workgroups) it covers
+  count: IRNode["shape"]; // the elements (or rows, or workgroups, or a tile kernel's 2-D output) it covers
+  tile?: Tile; // mode "tile": the block of outputs that tile.lanes invocations compute
+  matmul?: { node: number; variant: string }; // the matmul computed in a blocked variant, if any
   nodes: number[]; // every IR node it computes
 }
 
@@ -45,11 +55,11 @@ export interface KernelPlan {
 
 export interface KernelOptions {
   maxStorageBuffers?: number; // default 8, WebGPU's default limit
+  matmulVariant?: (node: IRNode<"matmul">) => MatmulVariant; // default: naive everywhere
 }
 
 const BUFFER_OPS = new Set(["input", "param", "state"]);
 const CHEAP_OPS = new Set(["const", "dim_size", "reshape", "broadcast", "transpose", "slice"]);
-export const WORKGROUP = 64;
 
 function isScalarInput(graph: Graph, node: IRNode): boolean {
   return node.op === "input" && graph.inputs.some((i) => i.node === node.id && i.role === "scalar");
@@ -88,7 +98,8 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
   const shapes = order.flatMap((n) => [n.shape, ...n.inputs.map((i) => graph.nodes[i]!.shape)]);
   const symbols = [...new Set(shapes.flatMap((s) => s.filter((d): d is string => typeof d === "string")))].sort();
   const uniform = { symbols, scalars: scalars.map((n) => (n.attrs as { name: string }).name) };
-  const kernels = groups.map((group) => emitKernel(graph, group, materialized, scalarIds, uniform));
+  const context = { graph, materialized, scalarIds, uniform, matmulVariant: options.matmulVariant ?? (() => NAIVE) };
+  const kernels = groups.map((group) => emitKernel(context, group));
   return { order, materialized, kernels, uniform };
 }
 
@@ -229,134 +240,4 @@ function inlinedInputs(graph: Graph, id: number, materialized: Set<number>, scal
   };
   if (readsInputs(graph.nodes[id]!.op)) visit(id);
   return found;
-}
-
-function emitKernel(graph: Graph, group: number[], materialized: Set<number>, scalarIds: Set<number>, uniform: UniformLayout): Kernel {
-  const members = new Set(group);
-  const reads: number[] = [];
-  const functions = new Map<number, string>();
-  const declarations: string[] = [];
-  const nodes: number[] = [];
-  const fn = (id: number) => `v${id}`;
-
-  // Each value the kernel needs is a function of a flat index: a buffer load for a materialized
-  // node, a uniform field for a scalar input, the rendered expression or loop for the rest (and
-  // for the group's own members, which other members read at their own index).
-  const define = (id: number): void => {
-    if (functions.has(id)) return;
-    const node = graph.nodes[id]!;
-    if (scalarIds.has(id)) {
-      const field = `x_${uniform.scalars.indexOf((node.attrs as { name: string }).name)}`;
-      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return dims.${field}; }`);
-      return;
-    }
-    if (materialized.has(id) && !members.has(id)) {
-      let binding = reads.indexOf(id);
-      if (binding < 0) binding = reads.push(id) - 1;
-      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return t${binding}[i]; }`);
-      return;
-    }
-    functions.set(id, ""); // reserve the place so functions come out callee first
-    nodes.push(id);
-    let body: string;
-    if (isExpression(node.op)) body = expressionBody(graph, node, define, fn);
-    else {
-      const root = loopRoot(graph, node, define, fn);
-      if (root.mode !== "element") throw new InternalError(`${node.op} cannot be inlined`);
-      declarations.push(...(root.declarations ?? []));
-      body = `  ${root.body}`;
-    }
-    functions.delete(id);
-    functions.set(id, `fn ${fn(id)}(i: u32) -> f32 {\n${body}\n}`);
-  };
-
-  const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
-  const first = graph.nodes[group[0]!]!;
-  let kernel: RootKernel;
-  if (isExpression(first.op) || ELEMENT_ROOTS.has(first.op)) {
-    for (const id of group) define(id);
-    kernel = { mode: "element", count: first.shape, body: group.map((id, k) => `${outputName(k)}[i] = ${fn(id)}(i);`).join("\n  ") };
-  } else {
-    if (group.length !== 1) throw new InternalError(`${first.op} kernels have one output`);
-    nodes.push(first.id);
-    kernel = loopRoot(graph, first, define, fn);
-    declarations.push(...(kernel.declarations ?? []));
-  }
-
-  const functionText = [...functions.values()].join("\n");
-  const text = `${functionText}\n${kernel.body}\n${declarations.join("\n")}\n${countExpr(kernel)}`;
-  const usesDims = text.includes("dims.");
-  const preludes = Object.entries(PRELUDE).filter(([name]) => text.includes(`${name}(`)).map(([, code]) => code);
-  const header: string[] = [];
-  let binding = 0;
-  if (usesDims) {
-    const fields = [...uniform.symbols.map((s) => `${dimField(s)}: u32`), "seed: u32", ...uniform.scalars.map((_, k) => `x_${k}: f32`)];
-    header.push(`struct Dims { ${fields.join(", ")} }`, `@group(0) @binding(${binding++}) var<uniform> dims: Dims;`);
-  }
-  reads.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read> t${k}: array<f32>;`));
-  group.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${outputName(k)}: array<f32>;`));
-  const code = [...header, ...preludes, ...declarations, functionText, entryPoint(kernel)].join("\n\n");
-  const name = [...new Set(nodes.map((id) => graph.nodes[id]!.op).filter((op) => op !== "const"))].join("+");
-  return { name, code, outputs: group, reads, usesDims, mode: kernel.mode, count: kernel.count, nodes };
-}
-
-function expressionBody(graph: Graph, node: IRNode, define: (id: number) => void, fn: (id: number) => string): string {
-  const lets = new Map<string, string>();
-  const body = renderExpression({
-    node,
-    shapeOf: (k) => graph.nodes[node.inputs[k]!]!.shape,
-    read(k, index, direct) {
-      const input = node.inputs[k]!;
-      define(input);
-      const call = `${fn(input)}(${index})`;
-      if (direct) return call;
-      let name = lets.get(call);
-      if (!name) lets.set(call, (name = `a${lets.size}`));
-      return name;
-    },
-  });
-  return [...[...lets].map(([call, name]) => `  let ${name} = ${call};`), `  ${body}`].join("\n");
-}
-
-function loopRoot(graph: Graph, node: IRNode, define: (id: number) => void, fn: (id: number) => string): RootKernel {
-  return rootTemplate(node.op)({
-    node,
-    shapeOf: (k) => graph.nodes[node.inputs[k]!]!.shape,
-    operand(k) {
-      const input = node.inputs[k]!;
-      define(input);
-      return (index) => `${fn(input)}(${index})`;
-    },
-  });
-}
-
-function entryPoint(kernel: RootKernel): string {
-  if (kernel.mode === "group") {
-    return `@compute @workgroup_size(${GROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u) {
-  let o = wid.x + wid.y * groups.x;
-  if (o >= ${countExpr(kernel)}) { return; }
-  ${kernel.body}
-}`;
-  }
-  return `@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
-  if (i >= ${countExpr(kernel)}) { return; }
-  ${kernel.body}
-}`;
-}
-
-function countExpr(kernel: RootKernel): string {
-  const parts = kernel.count.map((d) => (typeof d === "number" ? `${d}u` : `dims.${dimField(d)}`));
-  return parts.length ? parts.join(" * ") : "1u";
-}
-
-// The workgroups a kernel dispatches for a number of elements (or rows): a 2-D grid, since one
-// dimension holds at most 65,535 workgroups.
-export function workgroupGrid(kernel: Pick<Kernel, "mode">, elements: number): [number, number] {
-  const groups = kernel.mode === "group" ? elements : Math.ceil(elements / WORKGROUP);
-  if (groups <= 65535) return [groups, 1];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y];
 }

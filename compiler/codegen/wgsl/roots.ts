@@ -10,28 +10,46 @@
 //              output elements itself (softmax writes a row);
 //   "group":   one workgroup of GROUP invocations per element of `count` (the body sees the
 //              element `o` and the invocation `lid`), for sums that are long compared with their
-//              number of outputs.
+//              number of outputs;
+//   "tile":    `tile.lanes` invocations per block of tile.rows × tile.cols elements of a 2-D
+//              `count` (the body sees the block `t` and, with subgroups, `subgroup_lane`); the
+//              body hands each element it computes to `store(index, value)`, which also applies
+//              the kernel's fused elementwise epilogue (blocked matmuls, matmul.ts).
 
 import { InternalError } from "../../diagnostics/diagnostic.ts";
 import type { IRNode, Shape } from "../../ir/graph.ts";
 import type { Op } from "../../ir/ops.ts";
 import { normalizeAxis } from "../../ir/shape-rules.ts";
 import { dim, product, reindex, strides } from "./dims.ts";
+import { matmul, type MatmulVariant } from "./matmul.ts";
 import * as image from "./roots-image.ts";
 
 export const GROUP = 64;
 
 export interface RootKernel {
-  mode: "element" | "row" | "group";
+  mode: "element" | "row" | "group" | "tile";
   count: Shape;
   body: string;
   declarations?: string[]; // module-scope WGSL (workgroup memory)
+  tile?: Tile; // mode "tile"
+  enables?: string[]; // WGSL extensions the body needs ("subgroups")
+}
+
+// A block of rows × cols output elements that `lanes` invocations compute together.
+export interface Tile {
+  rows: number;
+  cols: number;
+  lanes: number;
 }
 
 export interface RootContext<K extends Op = Op> {
   node: IRNode<K>;
   operand(k: number): (index: string) => string;
   shapeOf(k: number): Shape;
+  // Statements that write output element `index` (a u32 expression) of value `value` (an f32
+  // expression), for templates of mode "tile".
+  store(index: string, value: string): string;
+  matmul: MatmulVariant; // the variant a matmul node is computed with
 }
 
 type Template<K extends Op> = (ctx: RootContext<K>) => RootKernel;
@@ -104,30 +122,6 @@ function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
   };
 }
 
-// op(A)·op(B) with A [M, K] (or [K, M] transposed) and B [K, N] (or [N, K]); one invocation per
-// output element, summing in f32 in order of k. The portable kernel that every adapter runs.
-const matmul: Template<"matmul"> = ({ node, operand, shapeOf }) => {
-  const { transposeA, transposeB } = node.attrs;
-  const [m, n] = node.shape as [number | string, number | string];
-  const aShape = shapeOf(0);
-  const k = transposeA ? aShape[0]! : aShape[1]!;
-  const a = operand(0);
-  const b = operand(1);
-  const aIndex = transposeA ? `kk * ${dim(m)} + row` : `row * ${dim(k)} + kk`;
-  const bIndex = transposeB ? `col * ${dim(k)} + kk` : `kk * ${dim(n)} + col`;
-  return {
-    mode: "element",
-    count: node.shape,
-    body: [
-      `let row = i / ${dim(n)};`,
-      `let col = i % ${dim(n)};`,
-      `var acc = 0.0f;`,
-      `for (var kk = 0u; kk < ${dim(k)}; kk++) { acc += ${a(aIndex)} * ${b(bIndex)}; }`,
-      `return acc;`,
-    ].join("\n  "),
-  };
-};
-
 // The first largest element along an axis, one invocation per output element.
 const argmax: Template<"argmax"> = ({ node, operand, shapeOf }) => {
   const shape = shapeOf(0);
@@ -164,7 +158,7 @@ export const ROOTS: { [K in Op]?: Template<K> } = {
   max: reduction("max"),
   softmax: softmax(false),
   log_softmax: softmax(true),
-  matmul,
+  matmul: (ctx) => matmul(ctx, ctx.matmul),
 };
 
 export function rootTemplate<K extends Op>(op: K): Template<K> {
@@ -177,7 +171,8 @@ export function hasRoot(op: Op): boolean {
   return ROOTS[op] !== undefined;
 }
 
-// Ops whose template is of mode "element" whatever the node: they can be inlined into an
+// Ops whose template is of mode "element" whatever the node (for matmul: in its naive variant, and
+// a blocked variant takes the consumer in as its epilogue): they can be inlined into an
 // elementwise consumer.
 export const ELEMENT_ROOTS: ReadonlySet<Op> = new Set<Op>([
   "matmul",

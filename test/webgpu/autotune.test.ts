@@ -1,0 +1,67 @@
+// The matmul autotuner: it times every candidate variant of each matmul on the adapter, keeps the
+// fastest, writes the choice to its cache file, and a second program with the same kernels takes
+// the choice from the cache without timing. Which variant wins depends on the machine, so the
+// test checks the bookkeeping and the results, never the winner.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { matmulCandidates, variantName } from "../../compiler/codegen/wgsl/matmul.ts";
+import { GraphBuilder } from "../../compiler/ir/graph.ts";
+import { CpuProgram } from "../../runtime/cpu/executor.ts";
+import { Rng } from "../../runtime/rng.ts";
+import { GpuProgram } from "../../runtime/webgpu/program.ts";
+import { testGpu } from "./gpu.ts";
+
+const gpu = await testGpu();
+const folder = mkdtempSync(join(tmpdir(), "nnc-autotune-"));
+afterAll(() => {
+  gpu?.destroy();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+describe.skipIf(!gpu)("matmul autotuning", () => {
+  it("times every candidate, caches the choice, and a second program reuses it", async () => {
+    const file = join(folder, "autotune.json");
+    process.env.NNC_AUTOTUNE_CACHE = file;
+    const b = new GraphBuilder("autotune.nn", "train");
+    const x = b.source("input", { name: "x" }, ["B", 41]);
+    const w = b.source("input", { name: "w" }, [23, 41]);
+    const y = b.unary("relu", b.matmul(x, w, false, true));
+    const rng = new Rng(5);
+    const feeds = {
+      inputs: { x: Float32Array.from({ length: 9 * 41 }, () => rng.uniform() - 0.5), w: Float32Array.from({ length: 23 * 41 }, () => rng.uniform() - 0.5) },
+      params: {},
+      state: {},
+    };
+    const candidates = matmulCandidates({ subgroupSize: gpu!.adapter.subgroupSize }).map(variantName);
+
+    const first = await GpuProgram.create(gpu!, b.graph, { read: [y], matmul: "tune", tuneBindings: { B: 9 } });
+    const [choice] = first.tuning.matmuls;
+    expect(choice!.source).toBe("timed");
+    expect(Object.keys(choice!.ms).sort()).toEqual([...candidates].sort());
+    expect(candidates).toContain(choice!.variant);
+    expect(first.tuning.cache).toBe(file);
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { entries: Record<string, { variant: string }> };
+    expect(Object.values(saved.entries).map((e) => e.variant)).toEqual([choice!.variant]);
+
+    const second = await GpuProgram.create(gpu!, b.graph, { read: [y], matmul: "tune", tuneBindings: { B: 9 } });
+    expect(second.tuning.matmuls[0]!.source).toBe("cache");
+    expect(second.tuning.matmuls[0]!.variant).toBe(choice!.variant);
+    expect(second.tuning.seconds).toBe(0);
+
+    const expected = new CpuProgram(b.graph, [y]).run(feeds, { B: 9 }, 0)[0]!;
+    const [actual] = await second.run(feeds, { B: 9 });
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(actual![i]! - expected[i]!)).toBeLessThan(1e-5);
+    first.destroy();
+    second.destroy();
+    delete process.env.NNC_AUTOTUNE_CACHE;
+  });
+
+  it("refuses a variant it does not know", async () => {
+    const b = new GraphBuilder("autotune.nn", "train");
+    const y = b.matmul(b.source("input", { name: "x" }, [3, 4]), b.source("input", { name: "w" }, [4, 5]), false, false);
+    await expect(GpuProgram.create(gpu!, b.graph, { read: [y], matmul: "tiled9x9" })).rejects.toThrow(/unknown matmul variant/);
+  });
+});
