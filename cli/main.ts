@@ -4,6 +4,7 @@
 
 import { InternalError } from "../compiler/diagnostics/diagnostic.ts";
 import { UserError } from "./user-error.ts";
+import { GpuLimitError, GpuLostError } from "../runtime/webgpu/device.ts";
 
 export interface Command {
   summary: string;
@@ -63,6 +64,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UserError) {
       if (error.message) console.error(error.message);
+      return 1;
+    }
+    // The GPU cannot hold the model, or went away: not a bug, and not the file's mistake either,
+    // but something the user can act on (a smaller batch, another backend).
+    if (error instanceof GpuLimitError || error instanceof GpuLostError) {
+      console.error(`nnc ${name}: ${error.message}`);
       return 1;
     }
     if (error instanceof InternalError) {

@@ -18,6 +18,7 @@ import { integerOption, oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budg
 import { createReporter, passJson, summaryLines } from "../report.ts";
 import { UserError } from "../user-error.ts";
 import type { Session } from "../../runtime/session.ts";
+import { GpuLimitError, GpuLostError } from "../../runtime/webgpu/device.ts";
 import { BACKEND_HELP, backendLine, backendRequest, openSession, startingPoint, targetInfo } from "../session.ts";
 
 export const summary = "train a model, then evaluate it";
@@ -95,6 +96,11 @@ export async function run(argv: string[]): Promise<number> {
   async function train(session: Session): Promise<number> {
     const parameterCount = start.params.reduce((n, p) => n + p.length, 0);
     log(backendLine(session));
+    if (session.backend.kind === "webgpu") {
+      // What the GPU was given: the fused step, and how long choosing its matmul kernels took.
+      const stats = session.backend.stats(typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n);
+      log(`webgpu: ${stats.dispatches} dispatches and ${stats.submits} submit per step; ${stats.tuning}`);
+    }
     log(
       `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ${data.train.n} training examples` +
         (data.validation ? `, ${data.validation.n} validation` : "") +
@@ -137,6 +143,10 @@ export async function run(argv: string[]): Promise<number> {
       if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
       if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
       if (error instanceof OptimizerStateError) throw new UserError(`nnc run: cannot resume from ${values.resume}: ${error.message}`);
+      if (error instanceof GpuLostError || error instanceof GpuLimitError) {
+        const where = lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch}).` : "No checkpoint was written.";
+        throw new UserError(`nnc run: ${error.message}; training stopped. ${where}`);
+      }
       throw error;
     }
     reporter.finish();

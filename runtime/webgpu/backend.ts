@@ -12,7 +12,7 @@ import type { Dataset } from "../data/dataset.ts";
 import type { StepResult, TensorState, TrainingBackend, TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
 import type { TuningReport } from "./autotune.ts";
-import { adapterName, type GpuContext } from "./device.ts";
+import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
 
 function role(graph: Graph, which: GraphInput["role"]): GraphInput {
@@ -33,6 +33,8 @@ export class WebGpuBackend implements TrainingBackend {
   private gradientProgram: GpuProgram | null = null;
   private readonly predictPrograms = new Map<string, GpuProgram>();
   private lastGradNorms: Record<string, number> = {};
+  private lost: string | null = null; // why the device was lost, once it was
+  private disposed = false;
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -45,6 +47,9 @@ export class WebGpuBackend implements TrainingBackend {
     sizes: Map<string, number>,
   ) {
     this.description = `WebGPU on ${adapterName(gpu.adapter)}`;
+    void gpu.device.lost.then((info) => {
+      if (!this.disposed) this.lost = info.message || String(info.reason ?? "no reason given");
+    });
     this.tensors = tensors;
     this.evalMetrics = evalMetrics;
     this.sizes = sizes;
@@ -59,6 +64,7 @@ export class WebGpuBackend implements TrainingBackend {
     const sizes = new Map<string, number>();
     const create = (name: string, shape: number[], into: Map<string, GPUBuffer>, values?: Float32Array | number) => {
       const size = sizeOf(shape);
+      checkBindingSize(device, size * 4, `\`${name}\` [${shape.join(", ")}]`);
       const buffer = device.createBuffer({ label: name, size: Math.max(4, size * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
       const data = typeof values === "number" || values === undefined ? new Float32Array(size).fill(values ?? 0) : values;
       if (size) device.queue.writeBuffer(buffer, 0, data);
@@ -98,6 +104,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
+    return this.guard(() => this.stepUnguarded(batch, scalars, seed));
+  }
+
+  private async stepUnguarded(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
     const graph = this.programs.step.graph;
     const inputs: Record<string, Float32Array> = { [role(graph, "input").name]: batch.features, [role(graph, "target").name]: batch.targets };
     for (const [name, value] of Object.entries(scalars)) inputs[name] = Float32Array.of(value);
@@ -113,6 +123,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async takeMetrics(): Promise<PassMetrics> {
+    return this.guard(() => this.takeMetricsUnguarded());
+  }
+
+  private async takeMetricsUnguarded(): Promise<PassMetrics> {
     return this.drainMetrics((slot) => this.tensors.get(metricStateName(slot)));
   }
 
@@ -121,6 +135,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
+    return this.guard(() => this.lossAndGradientUnguarded(batch, seed));
+  }
+
+  private async lossAndGradientUnguarded(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
     const graph = this.programs.step.graph;
     this.gradientProgram ??= await GpuProgram.create(this.gpu, graph, {
       read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
@@ -132,10 +150,18 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async readFlatParams(): Promise<Float32Array> {
+    return this.guard(() => this.readFlatParamsUnguarded());
+  }
+
+  private async readFlatParamsUnguarded(): Promise<Float32Array> {
     return concat(await this.download(this.programs.params.map((p) => p.name)));
   }
 
   async writeFlatParams(values: Float32Array): Promise<void> {
+    return this.guard(() => this.writeFlatParamsUnguarded(values));
+  }
+
+  private async writeFlatParamsUnguarded(values: Float32Array): Promise<void> {
     let offset = 0;
     for (const p of this.programs.params) {
       const size = this.sizes.get(p.name)!;
@@ -145,6 +171,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
+    return this.guard(() => this.evaluateUnguarded(dataset, batchSize));
+  }
+
+  private async evaluateUnguarded(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
     const graph = this.programs.evaluation;
     const input = role(graph, "input");
     const target = role(graph, "target");
@@ -164,6 +194,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async predict(features: Float32Array, n: number, output: string): Promise<Float32Array> {
+    return this.guard(() => this.predictUnguarded(features, n, output));
+  }
+
+  private async predictUnguarded(features: Float32Array, n: number, output: string): Promise<Float32Array> {
     const graph = this.programs.inference;
     const node = graph.outputs[output];
     if (node === undefined) throw new InternalError(`the model has no output ${output}`);
@@ -181,6 +215,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async readState(): Promise<TensorState> {
+    return this.guard(() => this.readStateUnguarded());
+  }
+
+  private async readStateUnguarded(): Promise<TensorState> {
     const names = {
       params: this.programs.params.map((p) => p.name),
       state: this.programs.modelState,
@@ -192,6 +230,10 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   async writeState(values: Partial<TensorState>): Promise<void> {
+    return this.guard(() => this.writeStateUnguarded(values));
+  }
+
+  private async writeStateUnguarded(values: Partial<TensorState>): Promise<void> {
     for (const group of [values.params, values.state, values.slots]) {
       for (const [name, value] of Object.entries(group ?? {})) {
         const buffer = this.tensors.get(name);
@@ -215,7 +257,22 @@ export class WebGpuBackend implements TrainingBackend {
     };
   }
 
+  // Runs `work`, turning any failure after the device was lost into a GpuLostError: a lost device
+  // rejects mappings and validation, and what the user needs to know is that the device is gone.
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.lost !== null) throw new GpuLostError(this.lost);
+    try {
+      return await work();
+    } catch (error) {
+      // The `lost` promise settles a moment after the failure it causes.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (this.lost !== null) throw new GpuLostError(this.lost);
+      throw error;
+    }
+  }
+
   dispose(): void {
+    this.disposed = true;
     this.stepProgram.destroy();
     this.evalProgram.destroy();
     this.gradientProgram?.destroy();

@@ -29,6 +29,32 @@ export class GpuUnavailableError extends Error {
   }
 }
 
+// A tensor larger than the device lets one storage binding hold (128 MiB by WebGPU's default
+// limits): the model does not fit this device at this batch size. Raised before any dispatch.
+export class GpuLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GpuLimitError";
+  }
+}
+
+// The device was lost (a driver reset, the GPU taken away, out of memory) while training.
+export class GpuLostError extends Error {
+  constructor(reason: string) {
+    super(`the GPU device was lost (${reason})`);
+    this.name = "GpuLostError";
+  }
+}
+
+// Checks that `bytes` fit one storage binding of the device; `what` names the tensor.
+export function checkBindingSize(device: GPUDevice, bytes: number, what: string): void {
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (bytes > limit) {
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    throw new GpuLimitError(`${what} needs ${mib(bytes)}, more than the ${mib(limit)} one WebGPU buffer may hold on this device; use a smaller batch or layer, or --backend cpu`);
+  }
+}
+
 export interface OpenOptions {
   allowSoftware?: boolean; // accept a software adapter (default: false)
   device?: GPUDevice; // use this device instead of finding one

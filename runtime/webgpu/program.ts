@@ -13,7 +13,7 @@ import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import { planKernels, workgroupGrid, type Kernel, type KernelPlan } from "../../compiler/codegen/wgsl/kernels.ts";
 import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
 import type { Feeds } from "../cpu/types.ts";
-import type { GpuContext } from "./device.ts";
+import { checkBindingSize, type GpuContext } from "./device.ts";
 import { chooseMatmulVariants, type TuningReport } from "./autotune.ts";
 import { pipelineFor } from "./pipelines.ts";
 
@@ -187,6 +187,7 @@ export class GpuProgram {
         continue;
       }
       const byteLength = Math.max(4, sizes.get(node.id)! * 4);
+      checkBindingSize(device, byteLength, `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
       bytes += byteLength;
       const buffer = device.createBuffer({ size: byteLength, usage: STORAGE() });
       owned.push(buffer);

@@ -60,6 +60,10 @@ export interface KernelOptions {
 
 const BUFFER_OPS = new Set(["input", "param", "state"]);
 const CHEAP_OPS = new Set(["const", "dim_size", "reshape", "broadcast", "transpose", "slice"]);
+// Loop ops that read each element of an operand many times (a matmul reads A's row once per
+// column of B): an inlined operand would be recomputed each time, so one that does arithmetic gets
+// a buffer instead (and a matmul before it can then fuse into it as its epilogue).
+const REREADING_OPS = new Set(["matmul", "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "maxpool2d", "maxpool2d_grad", "maxpool2d_gather", "avgpool2d", "avgpool2d_grad", "softmax", "log_softmax"]);
 
 function isScalarInput(graph: Graph, node: IRNode): boolean {
   return node.op === "input" && graph.inputs.some((i) => i.node === node.id && i.role === "scalar");
@@ -88,7 +92,10 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
     else if (!isExpression(node.op)) {
       if (!hasRoot(node.op)) throw new InternalError(`the WebGPU backend has no kernel for ${node.op}`);
       materialized.add(node.id);
-    } else if ((users.get(node.id)?.length ?? 0) > 1 && !CHEAP_OPS.has(node.op)) materialized.add(node.id);
+    } else if (!CHEAP_OPS.has(node.op)) {
+      const readers = users.get(node.id) ?? [];
+      if (readers.length > 1 || readers.some((id) => REREADING_OPS.has(graph.nodes[id]!.op))) materialized.add(node.id);
+    }
   }
   for (const node of order) if (ELEMENT_ROOTS.has(node.op) && !outputs.includes(node.id) && fusesIntoConsumer(graph, node, users, materialized)) materialized.delete(node.id);
 
@@ -120,9 +127,10 @@ function fusesIntoConsumer(graph: Graph, node: IRNode, users: Map<number, number
   }
 }
 
-// Groups of materialized elementwise nodes that one kernel computes together. Each starts as a
-// group of one; two groups merge when they have the same shape, one reads the other (or both read
-// a buffer in common) element for element, and the merged kernel stays within the buffer limit.
+// Groups of materialized elementwise nodes that one kernel computes together, to save dispatches.
+// A node joins the first earlier group of the same shape whose members it reads only element for
+// element, whose kernel has every other buffer it reads ready, and that stays within the buffer
+// limit; groups that read each other or share a buffer come first.
 function mergeSiblings(graph: Graph, order: IRNode[], materialized: Set<number>, scalarIds: Set<number>, maxBuffers: number): number[][] {
   const roots = order.filter((n) => materialized.has(n.id) && !BUFFER_OPS.has(n.op));
   const groups: number[][] = [];
@@ -134,17 +142,18 @@ function mergeSiblings(graph: Graph, order: IRNode[], materialized: Set<number>,
       // The groups this node reads (through its inlined inputs) or shares a buffer with.
       const leavesOfNode = leafBuffers(graph, node.id, materialized, scalarIds);
       const readsFrom = new Set([...leavesOfNode].map((i) => groupOf.get(i)).filter((g): g is number[] => g !== undefined));
-      home = groups.find((group) => {
+      const fits = (group: number[]) => {
         const first = graph.nodes[group[0]!]!;
         if (!elementwise(first) || !sameShape(first.shape, node.shape)) return false;
-        const related = readsFrom.has(group) || group.some((g) => [...leafBuffers(graph, g, materialized, scalarIds)].some((b) => leavesOfNode.has(b)));
-        if (!related) return false;
         // The node may read group members only at its own index (same-shape elementwise reads),
         // and any other buffer it reads must be ready when the group's kernel runs.
         if (!readsMembersElementwise(graph, node, new Set(group), materialized)) return false;
         if (!readyBefore(graph, [...leavesOfNode].filter((b) => !group.includes(b)), Math.min(...group))) return false;
         return groupBuffers(graph, [...group, node.id], materialized, scalarIds) <= maxBuffers;
-      });
+      };
+      const related = (group: number[]) =>
+        readsFrom.has(group) || group.some((g) => [...leafBuffers(graph, g, materialized, scalarIds)].some((b) => leavesOfNode.has(b)));
+      home = groups.find((group) => related(group) && fits(group)) ?? groups.find(fits);
     }
     if (home) home.push(node.id);
     else groups.push((home = [node.id]));
