@@ -81,6 +81,48 @@ export async function timeNncStep(backend: "cpu" | "webgpu", options: { batch?: 
   };
 }
 
+// Inference: the prediction (logits) of a batch of `batch` digits, until it is back on the host.
+export async function timeNncInference(backend: "cpu" | "webgpu", options: { batch?: number; warmup?: number; steps?: number; seed?: number } = {}): Promise<NncStepTiming> {
+  const { batch = 1024, warmup = 5, steps = 30, seed = 1 } = options;
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const compiled = compile(readFileSync(MNIST_MLP, "utf8"), MNIST_MLP);
+  const { model, config, trainGraph, evalGraph } = compiled;
+  if (!model || !config || !trainGraph || !evalGraph || !model.loss) throw new Error(`${MNIST_MLP} did not compile`);
+  const params = initializeParams(trainGraph.params, config.seed);
+  const session = await createSession({ model, trainGraph, evalGraph }, config, { params, state: initializeState(trainGraph.state) }, { backend });
+  const rng = Rng.derive(seed, "bench-inference");
+  const features = Float32Array.from({ length: batch * 784 }, () => rng.uniform());
+  let last: Float32Array = new Float32Array(0);
+  const predict = async () => {
+    last = await session.backend.predict(features, batch, "prediction");
+  };
+  await predict();
+  const startSeconds = (performance.now() - started) / 1000;
+  for (let i = 1; i < warmup; i++) await predict();
+  let peakRss = process.memoryUsage().rss;
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await predict();
+    times.push(performance.now() - start);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  session.dispose();
+  return {
+    msPerStep: median(times),
+    msMin: Math.min(...times),
+    msMax: Math.max(...times),
+    steps,
+    finalLoss: last[0] ?? NaN,
+    rssGrowthBytes: peakRss - rssBefore,
+    paramBytes: params.reduce((total, p) => total + p.byteLength, 0),
+    startSeconds,
+    stats: {},
+  };
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

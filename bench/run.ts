@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BASELINE, PEERS, type PeerResult, RESULT_MARKER } from "./peers.ts";
+import { BASELINE, BATCH, PEERS, type Peer, type PeerResult, RESULT_MARKER } from "./peers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 
 const child = fileURLToPath(new URL("./peer-child.ts", import.meta.url));
-const rows: { name: string; result: PeerResult | null; error?: string }[] = [];
+const rows: { name: string; kind: Peer["kind"]; result: PeerResult | null; error?: string }[] = [];
 for (const peer of PEERS) {
   if (values.only && !values.only.includes(peer.name)) continue;
   process.stderr.write(`running ${peer.name}…\n`);
@@ -33,35 +33,36 @@ for (const peer of PEERS) {
   });
   const line = run.stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER));
   if (run.status === 0 && line) {
-    rows.push({ name: peer.name, result: JSON.parse(line.slice(RESULT_MARKER.length)) as PeerResult });
+    rows.push({ name: peer.name, kind: peer.kind, result: JSON.parse(line.slice(RESULT_MARKER.length)) as PeerResult });
   } else {
     process.stderr.write(run.stdout + run.stderr);
-    rows.push({ name: peer.name, result: null, error: `exit code ${run.status}` });
+    rows.push({ name: peer.name, kind: peer.kind, result: null, error: `exit code ${run.status}` });
   }
 }
 
-const baseline = rows.find((r) => r.name === BASELINE)?.result ?? null;
-const table = rows.map(({ name, result, error }) =>
-  result === null ?
-    [name, "failed", "", "", "", "", error ?? ""]
-  : [
-      name,
-      result.msPerStep.toFixed(2),
-      ((128 * 1000) / result.msPerStep).toFixed(0),
-      ((result.peakRssBytes ?? 0) / 2 ** 20).toFixed(0),
-      (result.rssGrowthBytes / 2 ** 20).toFixed(1),
-      baseline ? `${(result.msPerStep / baseline.msPerStep).toFixed(2)}×` : "—",
-      result.note ?? "",
-    ],
-);
-const header = ["row", "ms/step", "examples/s", "peak RSS MiB", "RSS growth MiB", `time ÷ ${BASELINE}`, "note"];
+// Each kind of row is compared with its own nnc cpu row.
+const baselineOf = (kind: Peer["kind"]) => rows.find((r) => r.name === BASELINE[kind])?.result ?? null;
+const table = rows.map(({ name, kind, result, error }) => {
+  if (result === null) return [name, "failed", "", "", "", "", error ?? ""];
+  const baseline = baselineOf(kind);
+  return [
+    name,
+    result.msPerStep.toFixed(2),
+    ((BATCH[kind] * 1000) / result.msPerStep).toFixed(0),
+    ((result.peakRssBytes ?? 0) / 2 ** 20).toFixed(0),
+    (result.rssGrowthBytes / 2 ** 20).toFixed(1),
+    baseline ? `${(result.msPerStep / baseline.msPerStep).toFixed(2)}×` : "—",
+    result.note ?? "",
+  ];
+});
+const header = ["row", "ms/step", "examples/s", "peak RSS MiB", "RSS growth MiB", "time ÷ nnc cpu", "note"];
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
 const line = (cells: string[]) => cells.map((cell, c) => (c === 0 || c === header.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
 
-console.log(`mnist_mlp training step (784→256→256→10, batch 128, Adam), median of ${values.steps} steps after ${values.warmup} warm-up`);
+console.log(`mnist_mlp (784→256→256→10): a training step at batch 128 with Adam, and (rows "… infer") the prediction of a batch of 1024; median of ${values.steps} after ${values.warmup} warm-up`);
 console.log(`${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
 console.log(line(header));
 console.log(widths.map((w) => "─".repeat(w)).join("  "));
 for (const row of table) console.log(line(row));
-if (!baseline) console.log(`\n(no "${BASELINE}" row yet, so no ratios: add it in bench/peers.ts)`);
+if (!baselineOf("train") && !baselineOf("infer")) console.log(`\n(no nnc cpu row in this run, so no ratios)`);
 if (values.json) writeFileSync(values.json, JSON.stringify({ machine: cpus()[0]?.model, node: process.version, rows }, null, 2));

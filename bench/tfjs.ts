@@ -114,6 +114,61 @@ export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOpti
   return result;
 }
 
+// Inference: the MLP's logits for a batch of `batch` digits, read back to the host.
+export async function timeTfjsInference(backend: TfjsBackend, options: StepTimingOptions = {}): Promise<StepTiming> {
+  const { batch = 1024, warmup = 5, steps = 30, seed = 1 } = options;
+  await useBackend(backend);
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const rng = Rng.derive(seed, "bench");
+  const params: tf.Tensor[] = [];
+  for (let l = 0; l + 1 < LAYERS.length; l++) {
+    const [inputs, outputs] = [LAYERS[l]!, LAYERS[l + 1]!];
+    const bound = 1 / Math.sqrt(inputs);
+    const draw = (count: number) => Float32Array.from({ length: count }, () => (2 * rng.uniform() - 1) * bound);
+    params.push(tf.tensor2d(draw(inputs * outputs), [inputs, outputs]), tf.tensor1d(draw(outputs)));
+  }
+  const inputRng = Rng.derive(seed, "bench-inference");
+  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => inputRng.uniform()), [batch, 784]);
+  const predict = async (): Promise<number> => {
+    const logits = tf.tidy(() => {
+      let h = x as tf.Tensor2D;
+      for (let l = 0; l < params.length; l += 2) {
+        h = tf.add(tf.matMul(h, params[l] as tf.Tensor2D), params[l + 1]!);
+        if (l + 2 < params.length) h = tf.relu(h);
+      }
+      return h;
+    });
+    const values = await logits.data();
+    logits.dispose();
+    return values[0]!;
+  };
+  for (let i = 0; i < warmup; i++) await predict();
+  let peakRss = process.memoryUsage().rss;
+  const times: number[] = [];
+  let first = NaN;
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    first = await predict();
+    times.push(performance.now() - start);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const result: StepTiming = {
+    backend: tf.getBackend(),
+    ...(adapter ? { adapter } : {}),
+    msPerStep: median(times),
+    msMin: Math.min(...times),
+    msMax: Math.max(...times),
+    steps,
+    finalLoss: first,
+    rssGrowthBytes: peakRss - rssBefore,
+    tensorBytes: tf.memory().numBytes,
+    leakedTensors: 0,
+  };
+  tf.dispose([x, ...params]);
+  return result;
+}
+
 // Holds the `webgpu` package's GPU object for the process's life: if it were garbage-collected while
 // its adapter or device lives, the process would abort (see SPEC.md, WebGPU in Node).
 let dawn: GPU | null = null;

@@ -63,3 +63,14 @@ export interface TrainingBackend {
 
   dispose(): void;
 }
+
+// Arrays laid end to end in one new array (the flat parameter and gradient vectors of L-BFGS).
+export function concatFlat(arrays: readonly Float32Array[]): Float32Array {
+  const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    flat.set(a, offset);
+    offset += a.length;
+  }
+  return flat;
+}

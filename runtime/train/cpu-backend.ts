@@ -10,7 +10,7 @@ import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
 import type { Dataset } from "../data/dataset.ts";
-import type { StepResult, TensorState, TrainingBackend, TrainingBatch } from "./backend.ts";
+import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "./backend.ts";
 import type { PassMetrics } from "./metrics.ts";
 
 interface Compiled {
@@ -127,14 +127,7 @@ export class CpuBackend implements TrainingBackend {
   }
 
   async readFlatParams(): Promise<Float32Array> {
-    const arrays = this.programs.params.map((p) => this.params.get(p.name)!);
-    const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-    let offset = 0;
-    for (const a of arrays) {
-      flat.set(a, offset);
-      offset += a.length;
-    }
-    return flat;
+    return concatFlat(this.programs.params.map((p) => this.params.get(p.name)!));
   }
 
   async writeFlatParams(values: Float32Array): Promise<void> {

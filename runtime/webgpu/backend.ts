@@ -9,7 +9,7 @@ import type { Graph, GraphInput, IRNode } from "../../compiler/ir/graph.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
 import type { ModelPrograms } from "../../compiler/step/programs.ts";
 import type { Dataset } from "../data/dataset.ts";
-import type { StepResult, TensorState, TrainingBackend, TrainingBatch } from "../train/backend.ts";
+import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
 import type { TuningReport } from "./autotune.ts";
 import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
@@ -146,7 +146,7 @@ export class WebGpuBackend implements TrainingBackend {
     });
     const inputs = { [role(graph, "input").name]: batch.features, [role(graph, "target").name]: batch.targets };
     const [loss, ...grads] = await this.gradientProgram.run({ inputs, params: {}, state: {} }, { [batchDimOf(role(graph, "input"))]: batch.size }, seed);
-    return { loss: loss![0]!, gradient: concat(grads) };
+    return { loss: loss![0]!, gradient: concatFlat(grads) };
   }
 
   async readFlatParams(): Promise<Float32Array> {
@@ -154,7 +154,7 @@ export class WebGpuBackend implements TrainingBackend {
   }
 
   private async readFlatParamsUnguarded(): Promise<Float32Array> {
-    return concat(await this.download(this.programs.params.map((p) => p.name)));
+    return concatFlat(await this.download(this.programs.params.map((p) => p.name)));
   }
 
   async writeFlatParams(values: Float32Array): Promise<void> {
@@ -326,16 +326,6 @@ function tuningSummary(reports: TuningReport[]): string {
   if (choices.some((c) => c.source === "forced")) return `matmul variant forced (${[...new Set(choices.map((c) => c.variant))].join(", ")})`;
   if (seconds > 0) return `${seconds.toFixed(1)} s timing matmul variants`;
   return choices.every((c) => c.source === "cache") ? "matmul variants from the autotune cache" : "default matmul variants";
-}
-
-function concat(arrays: Float32Array[]): Float32Array {
-  const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    flat.set(a, offset);
-    offset += a.length;
-  }
-  return flat;
 }
 
 function missing(name: string): never {
