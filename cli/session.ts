@@ -95,10 +95,10 @@ export async function openSession(
   config: TrainConfig,
   start: { params: Float32Array[]; state: Float32Array[] },
   request: BackendRequest,
-  options: { gradNorms?: boolean } = {},
+  options: { gradNorms?: boolean; warmBatch?: number } = {},
 ): Promise<Session> {
   try {
-    return await createSession(loaded, config, start, { backend: request, gradNorms: options.gradNorms });
+    return await createSession(loaded, config, start, { backend: request, gradNorms: options.gradNorms, warmBatch: options.warmBatch });
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw new UserError(`nnc ${command}: --backend webgpu: ${error.message}`);
     throw error;

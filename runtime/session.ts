@@ -49,6 +49,7 @@ export interface SessionOptions {
   backend?: BackendRequest;
   device?: GPUDevice; // train on this device (WebGPU)
   gradNorms?: boolean;
+  warmBatch?: number; // WebGPU: dispatch every kernel once at this batch size before training
 }
 
 export async function createSession(
@@ -73,7 +74,7 @@ export async function createSession(
   try {
     // Loaded only here, so a CPU run never loads the WGSL generators.
     const { WebGpuBackend } = await import("./webgpu/backend.ts");
-    const backend = await WebGpuBackend.create(gpu, programs, initial);
+    const backend = await WebGpuBackend.create(gpu, programs, initial, { warmBatch: options.warmBatch });
     return {
       programs,
       backend,

@@ -86,7 +86,8 @@ export async function run(argv: string[]): Promise<number> {
     checkSaveTarget(savePath, ownFiles(file, config), join("runs", `${loaded.model.name}.safetensors`));
     removeStaleTemps(savePath);
   }
-  const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]) });
+  const batchSize = typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n;
+  const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]), warmBatch: batchSize });
   try {
     return await train(session);
   } finally {
@@ -98,8 +99,8 @@ export async function run(argv: string[]): Promise<number> {
     log(backendLine(session));
     if (session.backend.kind === "webgpu") {
       // What the GPU was given: the fused step, and how long choosing its matmul kernels took.
-      const stats = session.backend.stats(typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n);
-      log(`webgpu: ${stats.dispatches} dispatches and ${stats.submits} submit per step; ${stats.tuning}`);
+      const stats = session.backend.stats(batchSize);
+      log(`webgpu: ${stats.dispatches} dispatches and ${stats.submits} submit per step; ${stats.kernels} kernels compiled and warmed in ${Number(stats.warmSeconds).toFixed(1)} s; ${stats.tuning}`);
     }
     log(
       `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ${data.train.n} training examples` +

@@ -34,6 +34,7 @@ export class WebGpuBackend implements TrainingBackend {
   private readonly predictPrograms = new Map<string, GpuProgram>();
   private lastGradNorms: Record<string, number> = {};
   private lost: string | null = null; // why the device was lost, once it was
+  private warmSeconds: number | null = null; // the warm-up's time, when there was one
   private disposed = false;
 
   private constructor(
@@ -57,7 +58,9 @@ export class WebGpuBackend implements TrainingBackend {
 
   // Creates the buffers, uploads the starting weights and compiles every pipeline (which also
   // warms them: on lavapipe a shader is compiled at its first dispatch).
-  static async create(gpu: GpuContext, programs: ModelPrograms, initial: { params: Float32Array[]; state: Float32Array[] }): Promise<WebGpuBackend> {
+  // `warmBatch`: dispatch every kernel once at this batch size before returning (see
+  // GpuProgram.warm), so the first step does not pay for compiling shaders.
+  static async create(gpu: GpuContext, programs: ModelPrograms, initial: { params: Float32Array[]; state: Float32Array[] }, options: { warmBatch?: number } = {}): Promise<WebGpuBackend> {
     const { device } = gpu;
     const step = programs.step.graph;
     const tensors = new Map<string, GPUBuffer>();
@@ -100,7 +103,12 @@ export class WebGpuBackend implements TrainingBackend {
     });
     const evaluation = programs.evaluation;
     const evalProgram = await GpuProgram.create(gpu, evaluation, { read: [], updates: updatesOf(evaluation, evalMetrics), resident: residentIn(evaluation, evalMetrics) });
-    return new WebGpuBackend(gpu, programs, stepProgram, stepReads, evalProgram, tensors, evalMetrics, sizes);
+    const backend = new WebGpuBackend(gpu, programs, stepProgram, stepReads, evalProgram, tensors, evalMetrics, sizes);
+    if (options.warmBatch) {
+      const bindings = { [batchDimOf(role(step, "input"))]: options.warmBatch };
+      backend.warmSeconds = (await stepProgram.warm(bindings)) + (await evalProgram.warm({ [batchDimOf(role(evaluation, "input"))]: options.warmBatch }));
+    }
+    return backend;
   }
 
   async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
@@ -249,6 +257,8 @@ export class WebGpuBackend implements TrainingBackend {
       plannedBytes: this.stepProgram.plannedBytes({ [batchDimOf(role(graph, "input"))]: batch }),
       dispatches: this.stepProgram.kernels.length,
       submits: 1,
+      kernels: this.stepProgram.kernels.length + this.evalProgram.kernels.length,
+      warmSeconds: this.warmSeconds ?? -1,
       adapter: adapterName(this.gpu.adapter),
       // How the matmul variants were chosen when the programs were created, and which.
       tuningSeconds: this.stepProgram.tuning.seconds + this.evalProgram.tuning.seconds,

@@ -85,6 +85,31 @@ export class GpuProgram {
     return new GpuProgram(gpu, full, plan, pipelines, report);
   }
 
+  // Dispatches every kernel once for these bindings, on whatever the buffers hold, and waits: a
+  // software adapter (lavapipe) compiles a shader at its first dispatch, not when the pipeline is
+  // made, so this moves that cost before the first step. Nothing is copied back or into resident
+  // tensors (kernels only write the program's own buffers), so the model is unchanged. Returns the
+  // seconds it took.
+  async warm(bindings: Record<string, number>): Promise<number> {
+    const started = performance.now();
+    const { device } = this.gpu;
+    const plan = this.planFor(bindings);
+    device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
+    const encoder = device.createCommandEncoder();
+    if (plan.dispatches.length) {
+      const pass = encoder.beginComputePass();
+      for (const d of plan.dispatches) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+      }
+      pass.end();
+    }
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return (performance.now() - started) / 1000;
+  }
+
   // Encodes one run into `encoder` (the caller submits) and returns a function that, after the
   // submit, maps the read outputs and returns them.
   encode(encoder: GPUCommandEncoder, feeds: Pick<Feeds, "inputs"> & Partial<Feeds>, bindings: Record<string, number>, seed = 0): () => Promise<Float32Array[]> {
