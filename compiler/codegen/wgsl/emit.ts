@@ -12,7 +12,7 @@ import type { Graph, IRNode } from "../../ir/graph.ts";
 import { dim, dimField } from "./dims.ts";
 import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressions.ts";
 import { NAIVE, variantName, type MatmulVariant } from "./matmul.ts";
-import { ELEMENT_ROOTS, GROUP, rootTemplate, type RootKernel } from "./roots.ts";
+import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts";
 import type { Kernel, UniformLayout } from "./kernels.ts";
 
 export const WORKGROUP = 64;
@@ -33,7 +33,9 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
   const declarations: string[] = [];
   const nodes: number[] = [];
   const fn = (id: number) => `v${id}`;
-  const tileRoot = findTileRoot(ctx, group);
+  const first = graph.nodes[group[0]!]!;
+  // Only an elementwise group (or a matmul's own) can hand its outputs to a blocked matmul.
+  const tileRoot = isExpression(first.op) || first.op === "matmul" ? findTileRoot(ctx, group) : null;
   const variantOf = (node: IRNode) => (node.id === tileRoot?.node.id ? tileRoot.variant : NAIVE);
   const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
   const store = (index: string, value: string) =>
@@ -74,14 +76,13 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
     functions.set(id, `fn ${fn(id)}(i: u32) -> f32 {\n${body}\n}`);
   };
 
-  const first = graph.nodes[group[0]!]!;
   let kernel: RootKernel;
   if (tileRoot) {
     nodes.push(tileRoot.node.id);
     kernel = loopRoot(graph, tileRoot.node, define, fn, tileRoot.variant, store);
     declarations.push(...(kernel.declarations ?? []), "var<private> tile_value: f32;");
     for (const id of group) define(id);
-  } else if (isExpression(first.op) || ELEMENT_ROOTS.has(first.op)) {
+  } else if (isExpression(first.op) || isElementRoot(first, graph.nodes[first.inputs[0]!]?.shape ?? [])) {
     for (const id of group) define(id);
     kernel = { mode: "element", count: first.shape, body: group.map((id, k) => `${outputName(k)}[i] = ${fn(id)}(i);`).join("\n  ") };
   } else {

@@ -23,7 +23,7 @@ import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
 import { emitKernel } from "./emit.ts";
 import { isExpression, readsInputs } from "./expressions.ts";
 import { NAIVE, type MatmulVariant } from "./matmul.ts";
-import { ELEMENT_ROOTS, hasRoot, type RootKernel, type Tile } from "./roots.ts";
+import { hasRoot, isElementRoot, type RootKernel, type Tile } from "./roots.ts";
 
 export { WORKGROUP, workgroupGrid } from "./emit.ts";
 
@@ -59,6 +59,7 @@ export interface KernelOptions {
 }
 
 const BUFFER_OPS = new Set(["input", "param", "state"]);
+const REDUCING_OPS = new Set(["sum", "mean", "max"]);
 const CHEAP_OPS = new Set(["const", "dim_size", "reshape", "broadcast", "transpose", "slice"]);
 // Loop ops that read each element of an operand many times (a matmul reads A's row once per
 // column of B): an inlined operand would be recomputed each time, so one that does arithmetic gets
@@ -97,7 +98,10 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
       if (readers.length > 1 || readers.some((id) => REREADING_OPS.has(graph.nodes[id]!.op))) materialized.add(node.id);
     }
   }
-  for (const node of order) if (ELEMENT_ROOTS.has(node.op) && !outputs.includes(node.id) && fusesIntoConsumer(graph, node, users, materialized)) materialized.delete(node.id);
+  for (const node of order) {
+    if (!isElementRoot(node, graph.nodes[node.inputs[0]!]?.shape ?? []) || outputs.includes(node.id)) continue;
+    if (fusesIntoConsumer(graph, node, users, materialized)) materialized.delete(node.id);
+  }
 
   const groups = mergeSiblings(graph, order, materialized, scalarIds, maxBuffers);
   enforceBufferLimit(graph, groups, materialized, scalarIds, maxBuffers);
@@ -115,16 +119,29 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
 // shape), up to a node with a kernel of its own that is itself elementwise: then each element of
 // the loop op is computed exactly once, in that kernel.
 function fusesIntoConsumer(graph: Graph, node: IRNode, users: Map<number, number[]>, materialized: Set<number>): boolean {
+  // A short reduction (a row of logits) may also be read broadcast, a few times per element.
+  const short = REDUCING_OPS.has(node.op);
   let current = node;
   for (;;) {
     const next = users.get(current.id);
     if (!next || next.length !== 1) return false;
     const user = graph.nodes[next[0]!]!;
+    // A reduction reads each element of its operand once, so the chain may end in one too.
+    if (REDUCING_OPS.has(user.op)) return materialized.has(user.id);
     if (!(ELEMENTWISE_OPS.has(user.op) || user.op === "reshape")) return false;
-    if (!sameShape(user.shape, current.shape) && user.op !== "reshape") return false;
+    const elementForElement = sameShape(user.shape, current.shape) || user.op === "reshape";
+    if (!elementForElement && !(short && current === node && fewRepeats(current.shape, user.shape))) return false;
     if (materialized.has(user.id)) return true;
     current = user;
   }
+}
+
+// Whether reading `from` broadcast to `to` repeats each element at most 32 times (the symbolic
+// dims alike, the static ones at most 32 times as many).
+function fewRepeats(from: IRNode["shape"], to: IRNode["shape"]): boolean {
+  const symbols = (s: IRNode["shape"]) => s.filter((d) => typeof d === "string").join(",");
+  const size = (s: IRNode["shape"]) => s.reduce<number>((n, d) => n * (typeof d === "number" ? d : 1), 1);
+  return symbols(from) === symbols(to) && size(to) <= 32 * size(from);
 }
 
 // Groups of materialized elementwise nodes that one kernel computes together, to save dispatches.

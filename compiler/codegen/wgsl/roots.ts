@@ -69,6 +69,20 @@ function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max
     const x = operand(0);
     const max = kind === "max";
     const combine = (acc: string, v: string) => (max ? `select(${acc}, ${v}, ${v} > ${acc})` : `${acc} + ${v}`);
+    if (isShortReduction(node as IRNode, inShape)) {
+      // Few elements per output: one invocation sums them in order (as the CPU runtime does), so
+      // the reduction can also be inlined into its consumer.
+      return {
+        mode: "element",
+        count: keptShape,
+        body: [
+          `let base = ${reindex("i", keptShape, keptAxes.map((a) => own[a]!))};`,
+          `var acc = ${max ? "(-f32_inf())" : "0.0f"};`,
+          `for (var r = 0u; r < ${count}; r++) { let v = ${x(`base + ${offset}`)}; acc = ${combine("acc", "v")}; }`,
+          `return ${kind === "mean" ? `acc / f32(${count})` : "acc"};`,
+        ].join("\n  "),
+      };
+    }
     const finish = kind === "mean" ? `partial[0] / f32(${count})` : "partial[0]";
     return {
       mode: "group",
@@ -174,6 +188,28 @@ export function hasRoot(op: Op): boolean {
 // Ops whose template is of mode "element" whatever the node (for matmul: in its naive variant, and
 // a blocked variant takes the consumer in as its epilogue): they can be inlined into an
 // elementwise consumer.
+// A reduction over at most this many elements per output, all of static size, is computed by one
+// invocation (mode "element") rather than a workgroup.
+const SHORT_REDUCTION = 32;
+
+export function isShortReduction(node: IRNode, inputShape: Shape): boolean {
+  if (node.op !== "sum" && node.op !== "mean" && node.op !== "max") return false;
+  const axes = (node.attrs as { axes: number[] }).axes.map((a) => normalizeAxis(a, inputShape.length));
+  let size = 1;
+  for (const a of axes) {
+    const d = inputShape[a];
+    if (typeof d !== "number") return false;
+    size *= d;
+  }
+  return size <= SHORT_REDUCTION;
+}
+
+// Whether a loop op is computed one output element per invocation (and so can be inlined into an
+// elementwise consumer): the ops of ELEMENT_ROOTS, and short reductions.
+export function isElementRoot(node: IRNode, inputShape: Shape): boolean {
+  return ELEMENT_ROOTS.has(node.op) || isShortReduction(node, inputShape);
+}
+
 export const ELEMENT_ROOTS: ReadonlySet<Op> = new Set<Op>([
   "matmul",
   "argmax",
