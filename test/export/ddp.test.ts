@@ -24,19 +24,34 @@ describe.skipIf(skipWithoutTorch())("the exported script under torchrun", () => 
       { cwd: exported.dir, timeout: 240_000 },
     );
     const stdout = expectSuccess(result, "torchrun");
-    const lines = stdout
-      .split("\n")
-      .map((line) => line.replace(/^\[default\d+\]:/, "").trim())
-      .filter((line) => line.startsWith("{"));
-    const summary = JSON.parse(lines.at(-1)!);
+    const summary = lastSummary(stdout);
     expect(summary.processes).toBe(2);
     expect(summary.max_weight_difference_between_processes).toBe(0);
     const losses = summary.history.map((epoch: { train_loss: number }) => epoch.train_loss);
     expect(losses.at(-1)).toBeLessThan(0.8 * losses[0]);
     expect(Object.keys(readTensors(out))).toContain("h.batchnorm.num_batches_tracked");
   });
-
 });
+
+// The run's final JSON object (the one with `processes`). torchrun's --tee prefixes each process's
+// lines with `[defaultN]:` and may run two processes' output together on one line, so the object is
+// cut out by matching its braces rather than taken as a whole line.
+function lastSummary(stdout: string): { processes: number; max_weight_difference_between_processes: number; history: { train_loss: number }[] } {
+  const start = stdout.lastIndexOf('{"epochs"');
+  if (start < 0) throw new Error(`torchrun printed no summary:\n${stdout}`);
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < stdout.length; i++) {
+    const c = stdout[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return JSON.parse(stdout.slice(start, i + 1));
+  }
+  throw new Error(`torchrun's summary is cut short:\n${stdout.slice(start)}`);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
