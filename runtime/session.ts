@@ -1,8 +1,8 @@
 // From a checked model to a ready training backend: the one path the CLI, the tests and the
 // benchmark take. It compiles the model's programs (compiler/step/programs.ts) and opens the
 // backend that was asked for, or picks one: WebGPU on a hardware adapter, the CPU runtime
-// otherwise (a software adapter such as lavapipe or SwiftShader is slower than the CPU runtime,
-// so it is used only when asked for), and says which it picked and why.
+// otherwise (a software adapter such as lavapipe or SwiftShader shares the CPU with everything
+// else, so it is used only when asked for), and says which it picked and why.
 
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
@@ -69,7 +69,7 @@ export async function createSession(
   } catch (error) {
     if (!(error instanceof GpuUnavailableError)) throw error;
     if (request === "webgpu") throw new BackendUnavailableError(`the WebGPU backend is not available: ${error.message}`);
-    return cpu(error.message.startsWith("the only WebGPU adapter is a software one") ? `${error.message}, slower than the CPU runtime; \`--backend webgpu\` uses it anyway` : error.message);
+    return cpu(error.message.startsWith("the only WebGPU adapter is a software one") ? `${error.message}, used only when asked for with \`--backend webgpu\`` : error.message);
   }
   try {
     // Loaded only here, so a CPU run never loads the WGSL generators.

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planKernels, type KernelPlan } from "../../compiler/codegen/wgsl/kernels.ts";
+import { shareBuffers } from "../../compiler/codegen/wgsl/buffers.ts";
 import { concreteShape, type Graph } from "../../compiler/ir/graph.ts";
 import { stepOutputs } from "../../compiler/step/programs.ts";
 import { compilePrograms } from "../../runtime/session.ts";
@@ -36,7 +37,7 @@ Writing a TypeScript module (\`-o model.ts\`) comes in a later version.`;
 interface ProgramStats {
   dispatches: number;
   kernels: { name: string; outputs: string[]; mode: string }[];
-  buffers: number; // intermediate buffers (not parameters or state)
+  buffers: number; // intermediate buffers (not parameters or state), shared by liveness
   resident_bytes: number; // parameters, batch-norm statistics, optimizer slots, metrics
   buffer_bytes: number; // the intermediates at this batch size
   peak_bytes: number; // both: nothing is freed during a step
@@ -66,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
   const stepPlan = planKernels(step, [...outputs.read.map((r) => r.node), ...outputs.updates.map((u) => u.node)]);
   const inference = programs.inference;
   const inferencePlan = planKernels(inference, Object.values(inference.outputs));
-  const stats = { step: statsOf(step, stepPlan, batch), inference: statsOf(inference, inferencePlan, batch) };
+  const stats = {
+    step: statsOf(step, stepPlan, batch, new Set([...outputs.read.map((r) => r.node), ...outputs.updates.map((u) => u.node)])),
+    inference: statsOf(inference, inferencePlan, batch, new Set(Object.values(inference.outputs))),
+  };
 
   if (values["dump-wgsl"] !== undefined) dumpWgsl(values["dump-wgsl"], { step: stepPlan, inference: inferencePlan });
   if (values.json) console.log(JSON.stringify({ model: loaded.model.name, batch, submits_per_step: 1, ...stats }, null, 2));
@@ -74,21 +78,16 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function statsOf(graph: Graph, plan: KernelPlan, batch: number): ProgramStats {
+function statsOf(graph: Graph, plan: KernelPlan, batch: number, keep: ReadonlySet<number>): ProgramStats {
   const bindings = Object.fromEntries(plan.uniform.symbols.map((s) => [s, batch]));
-  const bytes = (id: number) => concreteShape(graph.nodes[id]!.shape, bindings).reduce((a, b) => a * b, 1) * 4;
+  const bytes = (id: number) => Math.max(4, concreteShape(graph.nodes[id]!.shape, bindings).reduce((a, b) => a * b, 1) * 4);
   const sources = new Set(["param", "state"]);
   let resident = 0;
-  let buffers = 0;
-  let bufferBytes = 0;
-  for (const id of plan.materialized) {
-    const node = graph.nodes[id]!;
-    if (sources.has(node.op)) resident += bytes(id);
-    else {
-      buffers++;
-      bufferBytes += bytes(id);
-    }
-  }
+  for (const id of plan.materialized) if (sources.has(graph.nodes[id]!.op)) resident += bytes(id);
+  // As the WebGPU program allocates them: kernel outputs share buffers by liveness.
+  const { slotBytes } = shareBuffers(plan, keep, bytes);
+  const buffers = slotBytes.length;
+  const bufferBytes = slotBytes.reduce((a, b) => a + b, 0);
   const shape = (id: number) => `[${graph.nodes[id]!.shape.join(", ")}]`;
   return {
     dispatches: plan.kernels.length,

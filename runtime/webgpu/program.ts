@@ -14,6 +14,7 @@ import { planKernels, workgroupGrid, type Kernel, type KernelPlan } from "../../
 import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
 import type { Feeds } from "../cpu/types.ts";
 import { checkBindingSize, type GpuContext } from "./device.ts";
+import { shareBuffers } from "../../compiler/codegen/wgsl/buffers.ts";
 import { chooseMatmulVariants, type TuningReport } from "./autotune.ts";
 import { pipelineFor } from "./pipelines.ts";
 
@@ -203,21 +204,24 @@ export class GpuProgram {
     const owned: GPUBuffer[] = [];
     let bytes = 0;
     const size = (node: IRNode) => concreteShape(node.shape, bindings).reduce((a, b) => a * b, 1);
-    for (const node of this.plan.order) {
-      sizes.set(node.id, size(node));
-      if (!this.plan.materialized.has(node.id)) continue;
-      const resident = SOURCE_OPS.has(node.op) ? this.spec.resident(node) : null;
-      if (resident) {
-        buffers.set(node.id, resident);
-        continue;
-      }
-      const byteLength = Math.max(4, sizes.get(node.id)! * 4);
-      checkBindingSize(device, byteLength, `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
+    const allocate = (byteLength: number) => {
       bytes += byteLength;
       const buffer = device.createBuffer({ size: byteLength, usage: STORAGE() });
       owned.push(buffer);
-      buffers.set(node.id, buffer);
+      return buffer;
+    };
+    for (const node of this.plan.order) {
+      sizes.set(node.id, size(node));
+      if (!this.plan.materialized.has(node.id)) continue;
+      checkBindingSize(device, Math.max(4, sizes.get(node.id)! * 4), `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
+      if (!SOURCE_OPS.has(node.op)) continue;
+      buffers.set(node.id, this.spec.resident(node) ?? allocate(Math.max(4, sizes.get(node.id)! * 4)));
     }
+    // Kernel outputs share buffers by liveness; what is read back or copied after the pass keeps its own.
+    const keep = new Set([...this.spec.read, ...this.spec.updates.map((u) => u.node)]);
+    const sharing = shareBuffers(this.plan, keep, (id) => Math.max(4, sizes.get(id)! * 4));
+    const slots = sharing.slotBytes.map((byteLength) => allocate(byteLength));
+    for (const [id, slot] of sharing.slotOf) buffers.set(id, slots[slot]!);
     // The Dims struct: symbols, the seed, the scalars; padded to 16 bytes.
     const dimValues = new Uint32Array(Math.ceil((symbols.length + 1 + scalars.length) / 4) * 4 || 4);
     symbols.forEach((s, i) => (dimValues[i] = bindings[s]!));
