@@ -14,6 +14,7 @@ export interface PeerResult {
   peakRssBytes?: number; // the row's process's peak resident memory (filled in by peer-child.ts)
   note?: string; // anything a reader should know, e.g. the backend actually used
   plannedBytes?: number; // nnc only: the training program's planned buffer bytes (activations, gradients)
+  firstStepSeconds?: number; // from building the model to the end of its first step (start-up)
 }
 
 export interface Peer {
@@ -58,7 +59,12 @@ async function tfjsInfer(backend: "wasm" | "webgpu", options: { steps: number; w
 
 async function tfjs(backend: "cpu" | "wasm" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeTfjsStep(backend, options);
-  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}, loss ${timing.finalLoss.toFixed(3)}` };
+  return {
+    msPerStep: timing.msPerStep,
+    rssGrowthBytes: timing.rssGrowthBytes,
+    firstStepSeconds: timing.firstStepSeconds,
+    note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}, loss ${timing.finalLoss.toFixed(3)}`,
+  };
 }
 
 async function nnc(backend: "cpu" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
@@ -70,6 +76,7 @@ async function nnc(backend: "cpu" | "webgpu", options: { steps: number; warmup: 
     msPerStep: timing.msPerStep,
     rssGrowthBytes: timing.rssGrowthBytes,
     plannedBytes: planned,
+    firstStepSeconds: timing.startSeconds,
     note: `nnc ${backend} step + Adam, loss ${timing.finalLoss.toFixed(3)}, planned buffers ${(planned / 2 ** 20).toFixed(2)} MiB + weights ${(timing.paramBytes / 2 ** 20).toFixed(2)} MiB, first step after ${timing.startSeconds.toFixed(1)} s${gpu}`,
   };
 }

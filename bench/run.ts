@@ -3,11 +3,16 @@
 // time, throughput, the process's peak memory, the memory growth while training and the ratio of
 // each row's time to nnc's CPU runtime's.
 //
-//   npm run bench -- [--steps 30] [--warmup 5] [--only "tfjs wasm"] [--json results.json]
+//   npm run bench -- [--steps 30] [--warmup 5] [--only "tfjs wasm"] [--json results.json] [--cold]
+//
+// --cold starts every row with empty caches: Mesa's shader cache (MESA_SHADER_CACHE_DIR) and
+// nnc's autotune cache each point at a new empty folder, so the "first step" column is a cold
+// start; without it, a row reuses whatever earlier runs left there (a warm start).
 
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BASELINE, BATCH, PEERS, type Peer, type PeerResult, RESULT_MARKER } from "./peers.ts";
@@ -18,6 +23,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "5" },
     only: { type: "string", multiple: true },
     json: { type: "string" },
+    cold: { type: "boolean" },
   },
 });
 
@@ -27,7 +33,10 @@ for (const peer of PEERS) {
   if (values.only && !values.only.includes(peer.name)) continue;
   process.stderr.write(`running ${peer.name}…\n`);
   // stderr is captured too (TensorFlow.js greets Node users there) and shown only if a row fails.
+  const cold = values.cold ? mkdtempSync(join(tmpdir(), "nnc-bench-cold-")) : null;
+  const env = cold ? { ...process.env, MESA_SHADER_CACHE_DIR: join(cold, "mesa"), NNC_AUTOTUNE_CACHE: join(cold, "autotune.json") } : process.env;
   const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", child, peer.name, values.steps, values.warmup], {
+    env,
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -43,7 +52,7 @@ for (const peer of PEERS) {
 // Each kind of row is compared with its own nnc cpu row.
 const baselineOf = (kind: Peer["kind"]) => rows.find((r) => r.name === BASELINE[kind])?.result ?? null;
 const table = rows.map(({ name, kind, result, error }) => {
-  if (result === null) return [name, "failed", "", "", "", "", error ?? ""];
+  if (result === null) return [name, "failed", "", "", "", "", "", error ?? ""];
   const baseline = baselineOf(kind);
   return [
     name,
@@ -52,10 +61,11 @@ const table = rows.map(({ name, kind, result, error }) => {
     ((result.peakRssBytes ?? 0) / 2 ** 20).toFixed(0),
     (result.rssGrowthBytes / 2 ** 20).toFixed(1),
     baseline ? `${(result.msPerStep / baseline.msPerStep).toFixed(2)}×` : "—",
+    result.firstStepSeconds === undefined ? "—" : result.firstStepSeconds.toFixed(2),
     result.note ?? "",
   ];
 });
-const header = ["row", "ms/step", "examples/s", "peak RSS MiB", "RSS growth MiB", "time ÷ nnc cpu", "note"];
+const header = ["row", "ms/step", "examples/s", "peak RSS MiB", "RSS growth MiB", "time ÷ nnc cpu", values.cold ? "cold first step s" : "first step s", "note"];
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
 const line = (cells: string[]) => cells.map((cell, c) => (c === 0 || c === header.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
 
