@@ -49,12 +49,17 @@ export const PEERS: Peer[] = [
 
 async function nncInfer(backend: "cpu" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeNncInference(backend, options);
-  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `nnc ${backend} prediction, first after ${timing.startSeconds.toFixed(1)} s` };
+  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, firstStepSeconds: timing.startSeconds, note: `nnc ${backend} prediction` };
 }
 
 async function tfjsInfer(backend: "wasm" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {
   const timing = await timeTfjsInference(backend, options);
-  return { msPerStep: timing.msPerStep, rssGrowthBytes: timing.rssGrowthBytes, note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}` };
+  return {
+    msPerStep: timing.msPerStep,
+    rssGrowthBytes: timing.rssGrowthBytes,
+    firstStepSeconds: timing.firstStepSeconds,
+    note: `TensorFlow.js ${timing.backend}${timing.adapter ? ` on ${timing.adapter}` : ""}`,
+  };
 }
 
 async function tfjs(backend: "cpu" | "wasm" | "webgpu", options: { steps: number; warmup: number }): Promise<PeerResult> {

@@ -44,60 +44,97 @@ export interface StepTiming {
 const LAYERS = [784, 256, 256, 10];
 
 export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOptions = {}): Promise<StepTiming> {
-  const { batch = 128, warmup = 5, steps = 30, seed = 1 } = options;
-  const started = performance.now();
-  await useBackend(backend);
-  // Measured after a garbage collection (run.ts starts each row with --expose-gc), so only the
-  // model and its training step count.
-  (globalThis as { gc?: () => void }).gc?.();
-  const rssBefore = process.memoryUsage().rss;
-
-  // PyTorch's Linear default, U(−1/√in, 1/√in) for weights and biases, drawn with nnc's Rng so
-  // every peer starts from the same numbers; weights are stored [in, out] as tf.matMul wants.
+  const { batch = 128, seed = 1 } = options;
   const rng = Rng.derive(seed, "bench");
-  const params: tf.Variable[] = [];
+  return timeTfjs(backend, options, () => {
+    const params = drawParams(rng).map(([value, shape], k) => tf.variable(tf.tensor(value, shape), true, `p${k}`));
+    // A seeded batch of digit-like inputs: pixels in [0, 1), labels 0..9. A dense layer's cost does
+    // not depend on the values, and leaving MNIST's 21 MB of JSON undecoded keeps the process's peak
+    // memory about the model rather than the data set.
+    const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => rng.uniform()), [batch, 784]);
+    const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(10)), "int32"), 10);
+    const optimizer = tf.train.adam(1e-3);
+    const loss = () => tf.losses.softmaxCrossEntropy(y, forward(x, params)) as tf.Scalar;
+    return {
+      // WebGPU runs asynchronously: the step ends when the loss has been read back, which waits for
+      // every dispatch of the step (one float, as for the synchronous backends).
+      async run() {
+        const cost = optimizer.minimize(loss, true, params)!;
+        const value = backend === "webgpu" ? (await cost.data())[0]! : cost.dataSync()[0]!;
+        cost.dispose();
+        return value;
+      },
+      dispose() {
+        optimizer.dispose();
+        tf.dispose([x, y, ...params]);
+      },
+    };
+  });
+}
+
+// Inference: the MLP's logits for a batch of `batch` digits, read back to the host.
+export async function timeTfjsInference(backend: TfjsBackend, options: StepTimingOptions = {}): Promise<StepTiming> {
+  const { batch = 1024, seed = 1 } = options;
+  return timeTfjs(backend, options, () => {
+    const params = drawParams(Rng.derive(seed, "bench")).map(([value, shape]) => tf.tensor(value, shape));
+    const inputRng = Rng.derive(seed, "bench-inference");
+    const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => inputRng.uniform()), [batch, 784]);
+    return {
+      async run() {
+        const logits = tf.tidy(() => forward(x, params));
+        const values = await logits.data();
+        logits.dispose();
+        return values[0]!;
+      },
+      dispose: () => tf.dispose([x, ...params]),
+    };
+  });
+}
+
+// PyTorch's Linear default, U(−1/√in, 1/√in) for weights and biases, drawn with nnc's Rng so
+// every peer starts from the same numbers; weights are stored [in, out] as tf.matMul wants.
+function drawParams(rng: Rng): [Float32Array, number[]][] {
+  const params: [Float32Array, number[]][] = [];
   for (let l = 0; l + 1 < LAYERS.length; l++) {
     const [inputs, outputs] = [LAYERS[l]!, LAYERS[l + 1]!];
     const bound = 1 / Math.sqrt(inputs);
     const draw = (count: number) => Float32Array.from({ length: count }, () => (2 * rng.uniform() - 1) * bound);
-    params.push(tf.variable(tf.tensor2d(draw(inputs * outputs), [inputs, outputs]), true, `w${l}`));
-    params.push(tf.variable(tf.tensor1d(draw(outputs)), true, `b${l}`));
+    params.push([draw(inputs * outputs), [inputs, outputs]], [draw(outputs), [outputs]]);
   }
+  return params;
+}
 
-  // A seeded batch of digit-like inputs: pixels in [0, 1), labels 0..9. A dense layer's cost does
-  // not depend on the values, and leaving MNIST's 21 MB of JSON undecoded keeps the process's peak
-  // memory about the model rather than the data set.
-  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => rng.uniform()), [batch, 784]);
-  const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(10)), "int32"), 10);
-  const optimizer = tf.train.adam(1e-3);
+// The MLP's logits: dense layers with ReLU between them.
+function forward(x: tf.Tensor2D, params: tf.Tensor[]): tf.Tensor2D {
+  let h = x;
+  for (let l = 0; l < params.length; l += 2) {
+    h = tf.add(tf.matMul(h, params[l] as tf.Tensor2D), params[l + 1]!);
+    if (l + 2 < params.length) h = tf.relu(h);
+  }
+  return h;
+}
 
-  const loss = (): tf.Scalar => {
-    let h: tf.Tensor2D = x;
-    for (let l = 0; l < params.length; l += 2) {
-      h = tf.add(tf.matMul(h, params[l] as tf.Tensor2D), params[l + 1]!);
-      if (l + 2 < params.length) h = tf.relu(h);
-    }
-    return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar;
-  };
-  // WebGPU runs asynchronously: the step ends when the loss has been read back, which waits for
-  // every dispatch of the step (one float, as for the synchronous backends).
-  const step = async (): Promise<number> => {
-    const cost = optimizer.minimize(loss, true, params)!;
-    const value = backend === "webgpu" ? (await cost.data())[0]! : cost.dataSync()[0]!;
-    cost.dispose();
-    return value;
-  };
-
-  await step();
+// Starts the backend, builds the work (`prepare`), and times it: the first run's end is the
+// start-up time, then warm-up runs (kernel set-up, WebAssembly compilation, shader compilation,
+// the optimizer's slots), then the timed runs.
+async function timeTfjs(backend: TfjsBackend, options: StepTimingOptions, prepare: () => { run(): Promise<number>; dispose(): void }): Promise<StepTiming> {
+  const { warmup = 5, steps = 30 } = options;
+  const started = performance.now();
+  await useBackend(backend);
+  // Measured after a garbage collection (run.ts starts each row with --expose-gc), so only the
+  // model and its work count.
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const work = prepare();
+  let last = await work.run();
   const firstStepSeconds = (performance.now() - started) / 1000;
-  for (let i = 1; i < warmup; i++) await step();
+  for (let i = 1; i < warmup; i++) await work.run();
   const settled = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
   const times: number[] = [];
-  let finalLoss = NaN;
   for (let i = 0; i < steps; i++) {
     const start = performance.now();
-    finalLoss = await step();
+    last = await work.run();
     times.push(performance.now() - start);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
@@ -108,69 +145,13 @@ export async function timeTfjsStep(backend: TfjsBackend, options: StepTimingOpti
     msMin: Math.min(...times),
     msMax: Math.max(...times),
     steps,
-    finalLoss,
+    finalLoss: last,
     rssGrowthBytes: peakRss - rssBefore,
     tensorBytes: tf.memory().numBytes,
     leakedTensors: tf.memory().numTensors - settled,
     firstStepSeconds,
   };
-  optimizer.dispose();
-  tf.dispose([x, y, ...params]);
-  return result;
-}
-
-// Inference: the MLP's logits for a batch of `batch` digits, read back to the host.
-export async function timeTfjsInference(backend: TfjsBackend, options: StepTimingOptions = {}): Promise<StepTiming> {
-  const { batch = 1024, warmup = 5, steps = 30, seed = 1 } = options;
-  await useBackend(backend);
-  (globalThis as { gc?: () => void }).gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  const rng = Rng.derive(seed, "bench");
-  const params: tf.Tensor[] = [];
-  for (let l = 0; l + 1 < LAYERS.length; l++) {
-    const [inputs, outputs] = [LAYERS[l]!, LAYERS[l + 1]!];
-    const bound = 1 / Math.sqrt(inputs);
-    const draw = (count: number) => Float32Array.from({ length: count }, () => (2 * rng.uniform() - 1) * bound);
-    params.push(tf.tensor2d(draw(inputs * outputs), [inputs, outputs]), tf.tensor1d(draw(outputs)));
-  }
-  const inputRng = Rng.derive(seed, "bench-inference");
-  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => inputRng.uniform()), [batch, 784]);
-  const predict = async (): Promise<number> => {
-    const logits = tf.tidy(() => {
-      let h = x as tf.Tensor2D;
-      for (let l = 0; l < params.length; l += 2) {
-        h = tf.add(tf.matMul(h, params[l] as tf.Tensor2D), params[l + 1]!);
-        if (l + 2 < params.length) h = tf.relu(h);
-      }
-      return h;
-    });
-    const values = await logits.data();
-    logits.dispose();
-    return values[0]!;
-  };
-  for (let i = 0; i < warmup; i++) await predict();
-  let peakRss = process.memoryUsage().rss;
-  const times: number[] = [];
-  let first = NaN;
-  for (let i = 0; i < steps; i++) {
-    const start = performance.now();
-    first = await predict();
-    times.push(performance.now() - start);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }
-  const result: StepTiming = {
-    backend: tf.getBackend(),
-    ...(adapter ? { adapter } : {}),
-    msPerStep: median(times),
-    msMin: Math.min(...times),
-    msMax: Math.max(...times),
-    steps,
-    finalLoss: first,
-    rssGrowthBytes: peakRss - rssBefore,
-    tensorBytes: tf.memory().numBytes,
-    leakedTensors: 0,
-  };
-  tf.dispose([x, ...params]);
+  work.dispose();
   return result;
 }
 

@@ -5,6 +5,7 @@
 // (runtime/train/cpu-backend.ts, runtime/webgpu/backend.ts) only execute these graphs.
 
 import type { LossKind } from "../analyze/model-types.ts";
+import { InternalError } from "../diagnostics/diagnostic.ts";
 import type { TrainConfig } from "../ir/config.ts";
 import { cloneGraph, type Graph } from "../ir/graph.ts";
 import { runPasses, STANDARD_PIPELINE, type PassName } from "../passes/index.ts";
@@ -78,4 +79,18 @@ export function stepOutputs(step: Graph): StepOutputs {
     read,
     updates: [...step.paramUpdates.map((u) => ({ ...u, kind: "param" as const })), ...step.stateUpdates.map((u) => ({ ...u, kind: "state" as const }))],
   };
+}
+
+// Where a graph takes its batch: the input's and the target's names and the symbolic batch dim.
+export interface GraphIo {
+  input: string;
+  target: string | null; // inference graphs have none
+  batchDim: string;
+}
+
+export function graphIo(graph: Graph): GraphIo {
+  const input = graph.inputs.find((i) => i.role === "input");
+  if (!input) throw new InternalError(`the ${graph.mode} graph has no input`);
+  const target = graph.inputs.find((i) => i.role === "target");
+  return { input: input.name, target: target?.name ?? null, batchDim: typeof input.shape[0] === "string" ? input.shape[0] : "B" };
 }

@@ -1,6 +1,7 @@
 // Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (2-norm): when the norm of
 // all gradients together exceeds max_norm, every gradient is scaled by the same factor, so the
-// update keeps its direction and only its length is capped.
+// update keeps its direction and only its length is capped. Training clips inside the step graph
+// (compiler/step/clip.ts); this per-element form is the oracle that graph is tested against.
 
 // The 2-norm of all gradients taken as one vector, summed in float64.
 export function globalNorm(grads: readonly Float32Array[]): number {
@@ -9,11 +10,6 @@ export function globalNorm(grads: readonly Float32Array[]): number {
   return Math.sqrt(sum);
 }
 
-// The 2-norm of each gradient on its own, in order (for reporting how gradients grow or shrink
-// from layer to layer).
-export function layerNorms(grads: readonly Float32Array[]): number[] {
-  return grads.map((grad) => Math.sqrt(squaredSum(grad)));
-}
 
 // Scales the gradients in place so their global norm is at most maxNorm, and returns the norm
 // before clipping. As in PyTorch the factor is maxNorm / (norm + 1e-6), so a clipped norm lands a

@@ -4,8 +4,8 @@
 // in place, so every node of the step saw the old values, as in PyTorch.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import type { Graph, GraphInput } from "../../compiler/ir/graph.ts";
-import type { ModelPrograms } from "../../compiler/step/programs.ts";
+import type { Graph } from "../../compiler/ir/graph.ts";
+import { graphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
@@ -23,12 +23,6 @@ interface Compiled {
   target: string;
 }
 
-function role(graph: Graph, which: GraphInput["role"]): GraphInput {
-  const found = graph.inputs.find((i) => i.role === which);
-  if (!found) throw new InternalError(`the graph has no ${which}`);
-  return found;
-}
-
 function compileProgram(graph: Graph, outputs: string[]): Compiled {
   // An update that is a source node itself comes back as a fed array (CpuProgram.run), which
   // writing the other updates could change; `source` marks those.
@@ -38,16 +32,9 @@ function compileProgram(graph: Graph, outputs: string[]): Compiled {
     ...graph.stateUpdates.map((u) => ({ name: u.name, kind: "state" as const, node: u.node, source: isSource(u.node) })),
   ];
   const nodes = [...outputs.map((name) => graph.outputs[name] ?? missing(name)), ...updates.map((u) => u.node)];
-  const input = role(graph, "input");
-  return {
-    graph,
-    program: new CpuProgram(graph, nodes),
-    outputs,
-    updates,
-    batchDim: typeof input.shape[0] === "string" ? input.shape[0] : "B",
-    input: input.name,
-    target: role(graph, "target").name,
-  };
+  const { input, target, batchDim } = graphIo(graph);
+  if (target === null) throw new InternalError(`the ${graph.mode} graph has no target`);
+  return { graph, program: new CpuProgram(graph, nodes), outputs, updates, batchDim, input, target };
 }
 
 function missing(name: string): never {
@@ -161,9 +148,8 @@ export class CpuBackend implements TrainingBackend {
     if (node === undefined) throw new InternalError(`the model has no output ${output}`);
     let program = this.predictions.get(output);
     if (!program) this.predictions.set(output, (program = new CpuProgram(graph, [node])));
-    const input = role(graph, "input");
-    const feeds: Feeds = { inputs: { [input.name]: features }, params: this.paramFeeds, state: this.stateFeeds };
-    const batchDim = typeof input.shape[0] === "string" ? input.shape[0] : "B";
+    const { input, batchDim } = graphIo(graph);
+    const feeds: Feeds = { inputs: { [input]: features }, params: this.paramFeeds, state: this.stateFeeds };
     return Float32Array.from(program.run(feeds, { [batchDim]: n })[0]!);
   }
 

@@ -4,7 +4,9 @@
 //   cross_entropy    the class with the largest logit (targets: labels, or one-hot rows)
 //   bce_with_logits  class 1 when the logit is > 0 (targets 0/1)
 //   hinge/perceptron class +1 when the score is > 0 (targets −1/+1)
-// MSE is the mean over all target elements of (prediction − target)².
+// MSE is the mean over all target elements of (prediction − target)². Training and evaluation
+// accumulate these in the graph (compiler/step/metrics.ts); this class is the oracle they are
+// tested against.
 
 export type LossKind = "mse" | "bce_with_logits" | "cross_entropy" | "hinge" | "perceptron";
 

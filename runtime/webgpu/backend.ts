@@ -5,9 +5,9 @@
 // asynchronously so the next step is already queued when the loop awaits it.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import type { Graph, GraphInput, IRNode } from "../../compiler/ir/graph.ts";
+import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
-import type { ModelPrograms } from "../../compiler/step/programs.ts";
+import { graphIo, stepOutputs, type GraphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
@@ -15,246 +15,200 @@ import type { TuningReport } from "./autotune.ts";
 import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
 
-function role(graph: Graph, which: GraphInput["role"]): GraphInput {
-  const found = graph.inputs.find((i) => i.role === which);
-  if (!found) throw new InternalError(`the graph has no ${which}`);
-  return found;
-}
-
-const batchDimOf = (input: GraphInput) => (typeof input.shape[0] === "string" ? input.shape[0] : "B");
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+// The evaluation keeps its metric accumulators apart from training's, under this prefix.
+const EVAL = "eval.";
 
 export class WebGpuBackend implements TrainingBackend {
   readonly kind = "webgpu" as const;
   readonly description: string;
-  private readonly tensors = new Map<string, GPUBuffer>(); // params, state, slots, step metrics
-  private readonly evalMetrics = new Map<string, GPUBuffer>();
-  private readonly sizes = new Map<string, number>();
   private gradientProgram: GpuProgram | null = null;
   private readonly predictPrograms = new Map<string, GpuProgram>();
   private lastGradNorms: Record<string, number> = {};
   private lost: string | null = null; // why the device was lost, once it was
   private warmSeconds: number | null = null; // the warm-up's time, when there was one
   private disposed = false;
+  private readonly io: { step: GraphIo; evaluation: GraphIo; inference: GraphIo };
+  // The inputs of every step, built once: the batch's arrays and one array per scalar input.
+  private readonly stepInputs: Record<string, Float32Array> = {};
 
   private constructor(
     private readonly gpu: GpuContext,
     private readonly programs: ModelPrograms,
+    private readonly tensors: Map<string, GPUBuffer>, // params, state, slots, metrics (EVAL's too)
+    private readonly sizes: Map<string, number>,
     private readonly stepProgram: GpuProgram,
-    private readonly stepReads: string[],
+    private readonly stepReads: string[], // names of what a step reads back, in stepProgram's order
     private readonly evalProgram: GpuProgram,
-    tensors: Map<string, GPUBuffer>,
-    evalMetrics: Map<string, GPUBuffer>,
-    sizes: Map<string, number>,
   ) {
     this.description = `WebGPU on ${adapterName(gpu.adapter)}`;
+    this.io = { step: graphIo(programs.step.graph), evaluation: graphIo(programs.evaluation), inference: graphIo(programs.inference) };
+    for (const name of programs.step.scalars) this.stepInputs[name] = new Float32Array(1);
     void gpu.device.lost.then((info) => {
       if (!this.disposed) this.lost = info.message || String(info.reason ?? "no reason given");
     });
-    this.tensors = tensors;
-    this.evalMetrics = evalMetrics;
-    this.sizes = sizes;
   }
 
-  // Creates the buffers, uploads the starting weights and compiles every pipeline (which also
-  // warms them: on lavapipe a shader is compiled at its first dispatch).
-  // `warmBatch`: dispatch every kernel once at this batch size before returning (see
-  // GpuProgram.warm), so the first step does not pay for compiling shaders.
+  // Creates the buffers, uploads the starting weights and compiles every pipeline. `warmBatch`:
+  // dispatch every kernel once at this batch size before returning (GpuProgram.warm), so the
+  // first step does not pay for compiling shaders (lavapipe compiles at the first dispatch).
   static async create(gpu: GpuContext, programs: ModelPrograms, initial: { params: Float32Array[]; state: Float32Array[] }, options: { warmBatch?: number } = {}): Promise<WebGpuBackend> {
     const { device } = gpu;
     const step = programs.step.graph;
+    const evaluation = programs.evaluation;
     const tensors = new Map<string, GPUBuffer>();
     const sizes = new Map<string, number>();
-    const create = (name: string, shape: number[], into: Map<string, GPUBuffer>, values?: Float32Array | number) => {
+    const create = (name: string, shape: number[], values: Float32Array | number) => {
       const size = sizeOf(shape);
       checkBindingSize(device, size * 4, `\`${name}\` [${shape.join(", ")}]`);
       const buffer = device.createBuffer({ label: name, size: Math.max(4, size * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-      const data = typeof values === "number" || values === undefined ? new Float32Array(size).fill(values ?? 0) : values;
-      if (size) device.queue.writeBuffer(buffer, 0, data);
-      into.set(name, buffer);
+      if (size) device.queue.writeBuffer(buffer, 0, typeof values === "number" ? new Float32Array(size).fill(values) : values);
+      tensors.set(name, buffer);
       sizes.set(name, size);
     };
-    step.params.forEach((p, i) => create(p.name, p.shape, tensors, initial.params[i]!));
+    step.params.forEach((p, i) => create(p.name, p.shape, initial.params[i]!));
     for (const s of step.state) {
       const k = programs.modelState.indexOf(s.name);
-      create(s.name, s.shape, tensors, k >= 0 ? initial.state[k]! : s.init);
+      create(s.name, s.shape, k >= 0 ? initial.state[k]! : s.init);
     }
-    const evalMetrics = new Map<string, GPUBuffer>();
-    for (const s of programs.evaluation.state) if (s.name.startsWith("metric.")) create(`eval.${s.name}`, s.shape, evalMetrics, 0);
+    for (const s of evaluation.state) if (s.name.startsWith("metric.")) create(EVAL + s.name, s.shape, 0);
 
-    const residentIn = (graph: Graph, metrics: Map<string, GPUBuffer> | null) => (node: IRNode) => {
-      if (node.op !== "param" && node.op !== "state") return null;
-      const name = (node.attrs as { name: string }).name;
-      return (metrics && name.startsWith("metric.") ? metrics.get(`eval.${name}`) : tensors.get(name)) ?? null;
-    };
-    const updatesOf = (graph: Graph, metrics: Map<string, GPUBuffer> | null) =>
-      [...graph.paramUpdates, ...graph.stateUpdates].map((u) => ({
-        node: u.node,
-        target: (metrics && u.name.startsWith("metric.") ? metrics.get(`eval.${u.name}`) : tensors.get(u.name)) ?? missing(u.name),
-      }));
-    const norms = Object.keys(step.outputs).filter((name) => name.startsWith("grad_norm:"));
-    const correct = step.stateUpdates.find((u) => u.name === metricStateName("correct"));
-    const examples = step.stateUpdates.find((u) => u.name === metricStateName("examples"))!;
-    const stepReads = ["loss", ...norms];
-    const stepProgram = await GpuProgram.create(gpu, step, {
-      read: [...stepReads.map((name) => step.outputs[name]!), examples.node, ...(correct ? [correct.node] : [])],
-      updates: updatesOf(step, null),
-      resident: residentIn(step, null),
-    });
-    const evaluation = programs.evaluation;
-    const evalProgram = await GpuProgram.create(gpu, evaluation, { read: [], updates: updatesOf(evaluation, evalMetrics), resident: residentIn(evaluation, evalMetrics) });
-    const backend = new WebGpuBackend(gpu, programs, stepProgram, stepReads, evalProgram, tensors, evalMetrics, sizes);
+    // The evaluation's metrics live under EVAL; everything else is shared by name.
+    const tensorOf = (graph: Graph, name: string) => tensors.get(graph === evaluation && name.startsWith("metric.") ? EVAL + name : name);
+    const resident = (graph: Graph) => (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null);
+    const updates = (graph: Graph) => [...graph.paramUpdates, ...graph.stateUpdates].map((u) => ({ node: u.node, target: tensorOf(graph, u.name) ?? missing(u.name) }));
+    const reads = stepOutputs(step).read;
+    const stepProgram = await GpuProgram.create(gpu, step, { read: reads.map((r) => r.node), updates: updates(step), resident: resident(step) });
+    const evalProgram = await GpuProgram.create(gpu, evaluation, { read: [], updates: updates(evaluation), resident: resident(evaluation) });
+    const backend = new WebGpuBackend(gpu, programs, tensors, sizes, stepProgram, reads.map((r) => r.name), evalProgram);
     if (options.warmBatch) {
-      const bindings = { [batchDimOf(role(step, "input"))]: options.warmBatch };
-      backend.warmSeconds = (await stepProgram.warm(bindings)) + (await evalProgram.warm({ [batchDimOf(role(evaluation, "input"))]: options.warmBatch }));
+      backend.warmSeconds =
+        (await stepProgram.warm({ [backend.io.step.batchDim]: options.warmBatch })) + (await evalProgram.warm({ [backend.io.evaluation.batchDim]: options.warmBatch }));
     }
     return backend;
   }
 
-  async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
-    return this.guard(() => this.stepUnguarded(batch, scalars, seed));
+  step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
+    // Everything up to the submit runs now, before the returned promise is awaited: the loop
+    // reuses the batch's arrays for the next batch.
+    return this.guard(async () => {
+      const inputs = this.stepInputs;
+      inputs[this.io.step.input] = batch.features;
+      inputs[this.io.step.target!] = batch.targets;
+      for (const name in scalars) (inputs[name] ??= new Float32Array(1))[0] = scalars[name]!;
+      const encoder = this.gpu.device.createCommandEncoder();
+      const read = this.stepProgram.encode(encoder, { inputs }, { [this.io.step.batchDim]: batch.size }, seed);
+      this.gpu.device.queue.submit([encoder.finish()]);
+      const values = new Map((await read()).map((v, i) => [this.stepReads[i]!, v[0]!]));
+      this.lastGradNorms = {};
+      for (const [name, value] of values) if (name.startsWith("grad_norm:")) this.lastGradNorms[name.slice("grad_norm:".length)] = value;
+      const correct = values.get(metricStateName("correct"));
+      const examples = values.get(metricStateName("examples")) ?? 0;
+      return { loss: values.get("loss")!, accuracy: correct === undefined ? null : correct / Math.max(examples, 1) };
+    });
   }
 
-  private async stepUnguarded(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
-    const graph = this.programs.step.graph;
-    const inputs: Record<string, Float32Array> = { [role(graph, "input").name]: batch.features, [role(graph, "target").name]: batch.targets };
-    for (const [name, value] of Object.entries(scalars)) inputs[name] = Float32Array.of(value);
-    const encoder = this.gpu.device.createCommandEncoder();
-    const read = this.stepProgram.encode(encoder, { inputs }, { [batchDimOf(role(graph, "input"))]: batch.size }, seed);
-    this.gpu.device.queue.submit([encoder.finish()]);
-    const values = await read();
-    const norms = this.stepReads.slice(1);
-    this.lastGradNorms = Object.fromEntries(norms.map((name, i) => [name.slice("grad_norm:".length), values[1 + i]![0]!]));
-    const examples = values[this.stepReads.length]![0]!;
-    const correct = values[this.stepReads.length + 1];
-    return { loss: values[0]![0]!, accuracy: correct ? correct[0]! / Math.max(examples, 1) : null };
-  }
-
-  async takeMetrics(): Promise<PassMetrics> {
-    return this.guard(() => this.takeMetricsUnguarded());
-  }
-
-  private async takeMetricsUnguarded(): Promise<PassMetrics> {
-    return this.drainMetrics((slot) => this.tensors.get(metricStateName(slot)));
+  takeMetrics(): Promise<PassMetrics> {
+    return this.guard(() => this.drainMetrics(""));
   }
 
   async gradNorms(): Promise<Record<string, number>> {
     return { ...this.lastGradNorms };
   }
 
-  async lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
-    return this.guard(() => this.lossAndGradientUnguarded(batch, seed));
-  }
-
-  private async lossAndGradientUnguarded(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
-    const graph = this.programs.step.graph;
-    this.gradientProgram ??= await GpuProgram.create(this.gpu, graph, {
-      read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
-      resident: (node) => (node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null),
-    });
-    const inputs = { [role(graph, "input").name]: batch.features, [role(graph, "target").name]: batch.targets };
-    const [loss, ...grads] = await this.gradientProgram.run({ inputs, params: {}, state: {} }, { [batchDimOf(role(graph, "input"))]: batch.size }, seed);
-    return { loss: loss![0]!, gradient: concatFlat(grads) };
-  }
-
-  async readFlatParams(): Promise<Float32Array> {
-    return this.guard(() => this.readFlatParamsUnguarded());
-  }
-
-  private async readFlatParamsUnguarded(): Promise<Float32Array> {
-    return concatFlat(await this.download(this.programs.params.map((p) => p.name)));
-  }
-
-  async writeFlatParams(values: Float32Array): Promise<void> {
-    return this.guard(() => this.writeFlatParamsUnguarded(values));
-  }
-
-  private async writeFlatParamsUnguarded(values: Float32Array): Promise<void> {
-    let offset = 0;
-    for (const p of this.programs.params) {
-      const size = this.sizes.get(p.name)!;
-      this.gpu.device.queue.writeBuffer(this.tensors.get(p.name)!, 0, values.subarray(offset, offset + size));
-      offset += size;
-    }
-  }
-
-  async evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
-    return this.guard(() => this.evaluateUnguarded(dataset, batchSize));
-  }
-
-  private async evaluateUnguarded(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
-    const graph = this.programs.evaluation;
-    const input = role(graph, "input");
-    const target = role(graph, "target");
-    for (const buffer of this.evalMetrics.values()) this.gpu.device.queue.writeBuffer(buffer, 0, new Float32Array(1));
-    const size = Math.max(1, Math.min(batchSize, dataset.n));
-    for (let start = 0; start < dataset.n; start += size) {
-      const n = Math.min(size, dataset.n - start);
-      const inputs = {
-        [input.name]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
-        [target.name]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
-      };
-      const encoder = this.gpu.device.createCommandEncoder();
-      this.evalProgram.encode(encoder, { inputs }, { [batchDimOf(input)]: n });
-      this.gpu.device.queue.submit([encoder.finish()]);
-    }
-    return this.drainMetrics((slot) => this.evalMetrics.get(`eval.${metricStateName(slot)}`));
-  }
-
-  async predict(features: Float32Array, n: number, output: string): Promise<Float32Array> {
-    return this.guard(() => this.predictUnguarded(features, n, output));
-  }
-
-  private async predictUnguarded(features: Float32Array, n: number, output: string): Promise<Float32Array> {
-    const graph = this.programs.inference;
-    const node = graph.outputs[output];
-    if (node === undefined) throw new InternalError(`the model has no output ${output}`);
-    let program = this.predictPrograms.get(output);
-    if (!program) {
-      program = await GpuProgram.create(this.gpu, graph, {
-        read: [node],
-        resident: (source) => (source.op === "param" || source.op === "state" ? (this.tensors.get((source.attrs as { name: string }).name) ?? null) : null),
+  lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
+    return this.guard(async () => {
+      const graph = this.programs.step.graph;
+      this.gradientProgram ??= await GpuProgram.create(this.gpu, graph, {
+        read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
+        resident: (node) => this.resident(node),
       });
-      this.predictPrograms.set(output, program);
-    }
-    const input = role(graph, "input");
-    const [result] = await program.run({ inputs: { [input.name]: features }, params: {}, state: {} }, { [batchDimOf(input)]: n });
-    return result!;
+      const { input, target, batchDim } = this.io.step;
+      const inputs = { [input]: batch.features, [target!]: batch.targets };
+      const [loss, ...grads] = await this.gradientProgram.run({ inputs, params: {}, state: {} }, { [batchDim]: batch.size }, seed);
+      return { loss: loss![0]!, gradient: concatFlat(grads) };
+    });
   }
 
-  async readState(): Promise<TensorState> {
-    return this.guard(() => this.readStateUnguarded());
+  readFlatParams(): Promise<Float32Array> {
+    return this.guard(async () => concatFlat(await this.download(this.programs.params.map((p) => p.name))));
   }
 
-  private async readStateUnguarded(): Promise<TensorState> {
-    const names = {
-      params: this.programs.params.map((p) => p.name),
-      state: this.programs.modelState,
-      slots: this.programs.step.slots.map((s) => s.state),
-    };
-    const values = await this.download([...names.params, ...names.state, ...names.slots]);
-    const take = (list: string[], offset: number) => Object.fromEntries(list.map((name, i) => [name, values[offset + i]!]));
-    return { params: take(names.params, 0), state: take(names.state, names.params.length), slots: take(names.slots, names.params.length + names.state.length) };
-  }
-
-  async writeState(values: Partial<TensorState>): Promise<void> {
-    return this.guard(() => this.writeStateUnguarded(values));
-  }
-
-  private async writeStateUnguarded(values: Partial<TensorState>): Promise<void> {
-    for (const group of [values.params, values.state, values.slots]) {
-      for (const [name, value] of Object.entries(group ?? {})) {
-        const buffer = this.tensors.get(name);
-        if (!buffer || this.sizes.get(name) !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
-        if (value.length) this.gpu.device.queue.writeBuffer(buffer, 0, value);
+  writeFlatParams(values: Float32Array): Promise<void> {
+    return this.guard(async () => {
+      let offset = 0;
+      for (const p of this.programs.params) {
+        const size = this.sizes.get(p.name)!;
+        this.gpu.device.queue.writeBuffer(this.tensors.get(p.name)!, 0, values.subarray(offset, offset + size));
+        offset += size;
       }
-    }
+    });
+  }
+
+  evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
+    return this.guard(async () => {
+      const { input, target, batchDim } = this.io.evaluation;
+      for (const slot of METRIC_STATE) this.zero(EVAL + metricStateName(slot));
+      const size = Math.max(1, Math.min(batchSize, dataset.n));
+      for (let start = 0; start < dataset.n; start += size) {
+        const n = Math.min(size, dataset.n - start);
+        const inputs = {
+          [input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
+          [target!]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+        };
+        const encoder = this.gpu.device.createCommandEncoder();
+        this.evalProgram.encode(encoder, { inputs }, { [batchDim]: n });
+        this.gpu.device.queue.submit([encoder.finish()]);
+      }
+      return this.drainMetrics(EVAL);
+    });
+  }
+
+  predict(features: Float32Array, n: number, output: string): Promise<Float32Array> {
+    return this.guard(async () => {
+      const graph = this.programs.inference;
+      const node = graph.outputs[output];
+      if (node === undefined) throw new InternalError(`the model has no output ${output}`);
+      let program = this.predictPrograms.get(output);
+      if (!program) {
+        program = await GpuProgram.create(this.gpu, graph, { read: [node], resident: (source) => this.resident(source) });
+        this.predictPrograms.set(output, program);
+      }
+      const { input, batchDim } = this.io.inference;
+      const [result] = await program.run({ inputs: { [input]: features }, params: {}, state: {} }, { [batchDim]: n });
+      return result!;
+    });
+  }
+
+  readState(): Promise<TensorState> {
+    return this.guard(async () => {
+      const names = {
+        params: this.programs.params.map((p) => p.name),
+        state: this.programs.modelState,
+        slots: this.programs.step.slots.map((s) => s.state),
+      };
+      const values = await this.download([...names.params, ...names.state, ...names.slots]);
+      const take = (list: string[], offset: number) => Object.fromEntries(list.map((name, i) => [name, values[offset + i]!]));
+      return { params: take(names.params, 0), state: take(names.state, names.params.length), slots: take(names.slots, names.params.length + names.state.length) };
+    });
+  }
+
+  writeState(values: Partial<TensorState>): Promise<void> {
+    return this.guard(async () => {
+      for (const group of [values.params, values.state, values.slots]) {
+        for (const [name, value] of Object.entries(group ?? {})) {
+          const buffer = this.tensors.get(name);
+          if (!buffer || this.sizes.get(name) !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
+          if (value.length) this.gpu.device.queue.writeBuffer(buffer, 0, value);
+        }
+      }
+    });
   }
 
   stats(batch: number): Record<string, number | string> {
-    const graph = this.programs.step.graph;
     return {
-      plannedBytes: this.stepProgram.plannedBytes({ [batchDimOf(role(graph, "input"))]: batch }),
+      plannedBytes: this.stepProgram.plannedBytes({ [this.io.step.batchDim]: batch }),
       dispatches: this.stepProgram.kernels.length,
       submits: 1,
       kernels: this.stepProgram.kernels.length + this.evalProgram.kernels.length,
@@ -267,8 +221,18 @@ export class WebGpuBackend implements TrainingBackend {
     };
   }
 
+  dispose(): void {
+    this.disposed = true;
+    this.stepProgram.destroy();
+    this.evalProgram.destroy();
+    this.gradientProgram?.destroy();
+    for (const p of this.predictPrograms.values()) p.destroy();
+    for (const buffer of this.tensors.values()) buffer.destroy();
+  }
+
   // Runs `work`, turning any failure after the device was lost into a GpuLostError: a lost device
   // rejects mappings and validation, and what the user needs to know is that the device is gone.
+  // `work` runs at once, up to its first await.
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     if (this.lost !== null) throw new GpuLostError(this.lost);
     try {
@@ -281,13 +245,14 @@ export class WebGpuBackend implements TrainingBackend {
     }
   }
 
-  dispose(): void {
-    this.disposed = true;
-    this.stepProgram.destroy();
-    this.evalProgram.destroy();
-    this.gradientProgram?.destroy();
-    for (const p of this.predictPrograms.values()) p.destroy();
-    for (const buffer of [...this.tensors.values(), ...this.evalMetrics.values()]) buffer.destroy();
+  // The resident buffer of a parameter or state source of the inference or gradient programs.
+  private resident(node: IRNode): GPUBuffer | null {
+    return node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null;
+  }
+
+  private zero(name: string): void {
+    const buffer = this.tensors.get(name);
+    if (buffer) this.gpu.device.queue.writeBuffer(buffer, 0, new Float32Array(this.sizes.get(name)!));
   }
 
   // Copies of named resident buffers, read back with one submit.
@@ -312,18 +277,12 @@ export class WebGpuBackend implements TrainingBackend {
     return names.map((name, i) => all.slice(offsets[i]!, offsets[i]! + this.sizes.get(name)!));
   }
 
-  private async drainMetrics(bufferOf: (slot: MetricSlot) => GPUBuffer | undefined): Promise<PassMetrics> {
-    const slots = METRIC_STATE.filter((slot) => bufferOf(slot));
-    const { device } = this.gpu;
-    const staging = device.createBuffer({ size: Math.max(4, slots.length * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = device.createCommandEncoder();
-    slots.forEach((slot, i) => encoder.copyBufferToBuffer(bufferOf(slot)!, 0, staging, i * 4, 4));
-    device.queue.submit([encoder.finish()]);
-    for (const slot of slots) device.queue.writeBuffer(bufferOf(slot)!, 0, new Float32Array(1));
-    await staging.mapAsync(GPUMapMode.READ);
-    const all = new Float32Array(staging.getMappedRange().slice(0));
-    staging.destroy();
-    const values = Object.fromEntries(slots.map((slot, i) => [slot, all[i]!])) as Partial<Record<MetricSlot, number>>;
+  // The metrics accumulated under `prefix` (training's: "", the evaluation's: EVAL), then zeroed.
+  private async drainMetrics(prefix: string): Promise<PassMetrics> {
+    const slots = METRIC_STATE.filter((slot) => this.tensors.has(prefix + metricStateName(slot)));
+    const read = await this.download(slots.map((slot) => prefix + metricStateName(slot)));
+    for (const slot of slots) this.zero(prefix + metricStateName(slot));
+    const values = Object.fromEntries(slots.map((slot, i) => [slot, read[i]![0]!])) as Partial<Record<MetricSlot, number>>;
     return metricsFromAccumulators(values, this.programs.metrics);
   }
 }

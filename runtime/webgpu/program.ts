@@ -97,15 +97,7 @@ export class GpuProgram {
     const plan = this.planFor(bindings);
     device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
     const encoder = device.createCommandEncoder();
-    if (plan.dispatches.length) {
-      const pass = encoder.beginComputePass();
-      for (const d of plan.dispatches) {
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, d.bindGroup);
-        pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
-      }
-      pass.end();
-    }
+    encodeDispatches(encoder, plan.dispatches);
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
     return (performance.now() - started) / 1000;
@@ -132,15 +124,7 @@ export class GpuProgram {
       if (value.length !== plan.sizes.get(node.id)) throw new InternalError(`${node.op} "${name}" has ${value.length} values, expected ${plan.sizes.get(node.id)}`);
       if (value.length) device.queue.writeBuffer(plan.buffers.get(node.id)!, 0, value instanceof Float32Array ? value : Float32Array.from(value));
     }
-    if (plan.dispatches.length) {
-      const pass = encoder.beginComputePass();
-      for (const d of plan.dispatches) {
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, d.bindGroup);
-        pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
-      }
-      pass.end();
-    }
+    encodeDispatches(encoder, plan.dispatches);
     for (const update of this.spec.updates) {
       const bytes = plan.sizes.get(update.node)! * 4;
       const source = plan.buffers.get(update.node)!;
@@ -244,6 +228,18 @@ export class GpuProgram {
     }
     return { buffers, owned, sizes, dispatches: dispatches.filter((d) => d.elements > 0), readOffsets, readElements, staging: [], dims, dimValues, scalarValues, bytes };
   }
+}
+
+// Every kernel of a plan, in order, in one compute pass (WebGPU orders the dispatches of a pass).
+function encodeDispatches(encoder: GPUCommandEncoder, dispatches: Dispatch[]): void {
+  if (dispatches.length === 0) return;
+  const pass = encoder.beginComputePass();
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+  }
+  pass.end();
 }
 
 function destroyPlan(plan: BufferPlan): void {

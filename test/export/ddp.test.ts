@@ -15,14 +15,19 @@ const CASES = join(import.meta.dirname, "cases");
 describe.skipIf(skipWithoutTorch())("the exported script under torchrun", () => {
   it("trains under torchrun --nproc_per_node=2 (gloo): the loss falls and both processes agree", async () => {
     const exported = exportCase(join(CASES, "distributed.nn"));
-    const port = await freePort();
     const out = join(exported.dir, "ddp.safetensors");
     // --redirects 1 --tee 1: Debian 12's torchrun (PyTorch 1.13 on Python 3.11) fails on the
     // default `--redirects 0`; these values work on every version.
-    const result = runPython(
-      ["-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2", "--master_addr=127.0.0.1", `--master_port=${port}`, "--redirects=1", "--tee=1", exported.script, "--save", out, "--json"],
-      { cwd: exported.dir, timeout: 240_000 },
-    );
+    const torchrun = async () =>
+      runPython(
+        ["-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2", "--master_addr=127.0.0.1", `--master_port=${await freePort()}`, "--redirects=1", "--tee=1", exported.script, "--save", out, "--json"],
+        { cwd: exported.dir, timeout: 60_000 },
+      );
+    // A run takes about 6 s. Now and then (about one run in four inside the test suite, never in
+    // dozens of runs by hand) Debian's torchrun hangs after the script has finished, until it is
+    // killed; that is torchrun's teardown, not the script, so a hung run gets one more try.
+    let result = await torchrun();
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") result = await torchrun();
     const stdout = expectSuccess(result, "torchrun");
     const summary = lastSummary(stdout);
     expect(summary.processes).toBe(2);

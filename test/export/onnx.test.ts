@@ -12,8 +12,8 @@ import { exportOnnx } from "../../compiler/export/onnx.ts";
 import { applyStandardizer } from "../../runtime/data/standardize.ts";
 import { createSession } from "../../runtime/session.ts";
 import { initializeParams, initializeState } from "../../runtime/train/init.ts";
-import { prepareData, type TargetInfo } from "../../runtime/train/prepare.ts";
-import type { CheckedModel } from "../../compiler/analyze/model-types.ts";
+import { prepareData } from "../../runtime/train/prepare.ts";
+import { targetInfo } from "../../cli/session.ts";
 import { compiled } from "./export-helpers.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -31,12 +31,6 @@ const cases = files.flatMap((file) => {
   const models = [...text.matchAll(/^train (\w+)/gm)].map((m) => m[1]!);
   return [...new Set(models)].map((model) => ({ name: `${file.slice(ROOT.length + 1)} (${model})`, file, model }));
 });
-
-function targetInfo(model: CheckedModel): TargetInfo {
-  const target = model.targets[0]!;
-  const width = target.shape.length > 1 ? Number(target.shape.at(-1)) : 1;
-  return { kind: target.kind, classes: target.classes, width };
-}
 
 describe("ONNX export: onnxruntime gives nnc's outputs", () => {
   it.each(cases)("$name", async ({ file, model: modelName }) => {

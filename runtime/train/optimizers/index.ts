@@ -1,13 +1,13 @@
 // The optimizers of torch.optim, on flat float32 parameter arrays in PyTorch's layouts: SGD (with
 // momentum, dampening, Nesterov), AdaGrad, RMSProp, Adam, AdamW, and L-BFGS.
 //
-// Each first-order optimizer's per-element update is one plain function (sgdUpdate, adagradUpdate,
-// rmspropUpdate, adamUpdate) so the WebGPU kernel can mirror it line for line. Their arithmetic is
+// Training runs the first-order optimizers as IR inside the step graph
+// (compiler/step/optimizer-rules.ts); the per-element functions here (sgdUpdate, adagradUpdate,
+// rmspropUpdate, adamUpdate) are the oracles those rules are tested against. Their arithmetic is
 // float64 with every stored value rounded to float32, so results agree with PyTorch's float32
-// optimizers to within float32 rounding rather than bit for bit. State buffers are allocated once,
-// on the first step or on loadState, never per step.
+// optimizers to within float32 rounding rather than bit for bit.
 //
-// L-BFGS needs a closure that re-evaluates the loss, so it is not an `Optimizer`: it is the
+// L-BFGS, which the loop does run from here, needs a closure that re-evaluates the loss, so it is not an `Optimizer`: it is the
 // LbfgsOptimizer class with its own `step(params, closure, lr?)`.
 
 import type { OptimizerConfig } from "../../../compiler/ir/config.ts";
