@@ -41,7 +41,7 @@ export async function timeNncStep(backend: "cpu" | "webgpu", options: TimingOpti
     // The same batch as bench/tfjs.ts draws: the inputs first, then the labels, from the same stream.
     const rng = Rng.derive(seed, "bench");
     const features = Float32Array.from({ length: batch * 784 }, () => rng.uniform());
-    const targets = Float32Array.from({ length: batch }, () => rng.int(10));
+    const targets = Int32Array.from({ length: batch }, () => rng.int(10));
     let t = 0;
     return async () => {
       t++;

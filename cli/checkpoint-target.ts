@@ -1,12 +1,14 @@
 // Where `nnc run` writes its checkpoints, and the checks, made before training starts, that keep a
-// save from destroying anything: a checkpoint replaces only an earlier nnc checkpoint, never the
-// run's own .nn file or data, nor any other file; and a resumed run writes, unless told otherwise,
-// to a new file beside the one it resumed from, which stays as it was.
+// save from destroying anything: a checkpoint (and its optimizer companion) replaces only an
+// earlier nnc checkpoint (and companion), never the run's own .nn file or data, nor any other
+// file; and a resumed run writes, unless told otherwise, to a new file beside the one it resumed
+// from, which stays as it was.
 
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { FileReadError } from "../runtime/files.ts";
-import { CHECKPOINT_FORMAT } from "../runtime/train/checkpoint.ts";
+import { CHECKPOINT_FORMAT, optimizerPath } from "../runtime/train/checkpoint.ts";
+import { OPTIMIZER_FORMAT } from "../runtime/train/checkpoint-optimizer.ts";
 import { readSafetensorsMetadata } from "../runtime/train/safetensors-files.ts";
 import { UserError } from "./user-error.ts";
 
@@ -41,33 +43,43 @@ export function chooseSavePath(options: { save?: string; resume?: string; resume
 // Refuses a checkpoint path that would overwrite something that is not an earlier nnc checkpoint:
 // one of the run's own files (`own`: the .nn source, the CSV data), a folder, a device, or any
 // file without nnc's checkpoint marker (its safetensors metadata `format`), such as weights
-// exported from PyTorch. `suggestion` is a safe path to offer instead.
+// exported from PyTorch. The same goes for the optimizer state's companion file beside it
+// (`NAME.optimizer.safetensors`), which may replace only an earlier companion. `suggestion` is a
+// safe path to offer instead.
 export function checkSaveTarget(path: string, own: { path: string; what: string }[], suggestion: string): void {
   if (path === "") throw new UserError("nnc run: --save needs a file name, but got an empty one");
-  const refuse = (reason: string, how: string): never => {
-    throw new UserError(`nnc run: refusing to write the checkpoint to ${path}: ${reason}; ${how}`);
-  };
   const elsewhere = `choose another file with --save, for example --save ${suggestion}`;
+  checkTarget(path, path, "", CHECKPOINT_FORMAT, own, elsewhere);
+  const companion = optimizerPath(path);
+  checkTarget(path, companion, `its optimizer state would go to ${companion}, and `, OPTIMIZER_FORMAT, own, elsewhere);
+}
+
+// `target` is the file to write for the checkpoint `path`; `lead` introduces it in messages when
+// it is not the checkpoint itself. An existing file must carry `format`'s marker.
+function checkTarget(path: string, target: string, lead: string, format: string, own: { path: string; what: string }[], elsewhere: string): void {
+  const refuse = (reason: string, how: string): never => {
+    throw new UserError(`nnc run: refusing to write the checkpoint to ${path}: ${lead}${reason}; ${how}`);
+  };
   for (const file of own) {
-    if (sameFile(path, file.path)) refuse(`it is ${file.what}`, elsewhere);
+    if (sameFile(target, file.path)) refuse(`it is ${file.what}`, elsewhere);
   }
-  if (!existsSync(path)) {
+  if (!existsSync(target)) {
     // The folders are created at the first save; a file where a folder should be would only be
     // found then, after an epoch of training.
-    let folder = dirname(resolve(path));
+    let folder = dirname(resolve(target));
     while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
     if (!statSync(folder).isDirectory()) refuse(`${folder} is a file, not a folder`, elsewhere);
     return;
   }
   let metadata: Record<string, string> | null;
   try {
-    metadata = readSafetensorsMetadata(path);
+    metadata = readSafetensorsMetadata(target);
   } catch (error) {
     if (error instanceof FileReadError) refuse(error.reason, elsewhere);
     throw error;
   }
-  const format = metadata?.format;
-  if (typeof format !== "string" || !format.startsWith(CHECKPOINT_FORMAT.replace(/\d+$/, ""))) {
+  const found = metadata?.format;
+  if (typeof found !== "string" || !found.startsWith(format.replace(/\d+$/, ""))) {
     const what = metadata ? "it is a safetensors file that nnc did not write" : "the file exists and is not an nnc checkpoint";
     refuse(`${what}, so it would be lost`, `remove or rename it first if it is not needed, or ${elsewhere}`);
   }

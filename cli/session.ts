@@ -5,7 +5,7 @@
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
-import { type CheckpointContent, checkCompatible, checkResumable, loadCheckpoint } from "../runtime/train/checkpoint.ts";
+import { type CheckpointContent, checkCompatible, checkResumable, loadCheckpoint, type LoadOptions } from "../runtime/train/checkpoint.ts";
 import { checkStandardizer } from "../runtime/train/checkpoint-metadata.ts";
 import { CheckpointError } from "../runtime/train/safetensors.ts";
 import { BackendUnavailableError, createSession, type BackendRequest, type Session } from "../runtime/session.ts";
@@ -37,10 +37,12 @@ export interface StartingPoint {
   checkpoint: CheckpointContent | null; // whatever was loaded (resume or init)
 }
 
-export function readCheckpoint(command: string, path: string, graph: Graph): CheckpointContent {
+// `options.optimizer`: read the optimizer state too (a resume), from the companion file of a
+// format-3 checkpoint.
+export function readCheckpoint(command: string, path: string, graph: Graph, options: LoadOptions = {}): CheckpointContent {
   let content: CheckpointContent;
   try {
-    content = loadCheckpoint(path);
+    content = loadCheckpoint(path, options);
   } catch (error) {
     if (error instanceof CheckpointError) throw new UserError(`nnc ${command}: ${error.message}`);
     throw error;
@@ -76,7 +78,7 @@ export function startingPoint(command: string, graph: Graph, config: TrainConfig
   const state = initializeState(graph.state);
   const path = from.resume ?? from.init;
   if (!path) return { params, state, resumed: null, checkpoint: null };
-  const content = readCheckpoint(command, path, graph);
+  const content = readCheckpoint(command, path, graph, { optimizer: Boolean(from.resume) });
   const notResumable = from.resume ? checkResumable(content, config.optimizer.kind) : [];
   if (notResumable.length) throw new UserError(`nnc ${command}: cannot resume from ${path}: ${notResumable.join("; ")}`);
   graph.params.forEach((p, i) => params[i]!.set(content.params[p.name]!));

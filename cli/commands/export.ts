@@ -1,11 +1,12 @@
 // `nnc export FILE --to pytorch -o train_model.py`: a PyTorch training script (with its data file
-// next to it) that trains the model as `nnc run` does, on one process or under torchrun.
+// next to it, or reading the CSV file where it is) that trains the model as `nnc run` does, on one
+// process or under torchrun.
 // `nnc export FILE --to onnx --checkpoint C -o model.onnx`: the trained inference graph as ONNX.
 // A construct the target cannot express with the same meaning is an error naming it (exit 1).
 
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { exportedData } from "../../compiler/export/data-file.ts";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import { exportedData, scriptData } from "../../compiler/export/data-file.ts";
 import { ExportError } from "../../compiler/export/errors.ts";
 import { exportOnnx, ONNX_OPSET } from "../../compiler/export/onnx.ts";
 import { exportPytorch } from "../../compiler/export/pytorch.ts";
@@ -23,10 +24,12 @@ export const help = `Usage: nnc export FILE --to pytorch -o train_model.py [opti
        nnc export FILE --to onnx --checkpoint PATH -o model.onnx [options]
 
 --to pytorch writes one Python script that trains the model of FILE as \`nnc run\` does, with
-torch.nn and torch.optim, and its data (the splits nnc makes) next to it as
-NAME.data.safetensors. Run it with \`python train_model.py\`, or on N processes or GPUs with
+torch.nn and torch.optim. A built-in or synthetic data set goes next to it as
+NAME.data.safetensors (the splits nnc makes); a CSV file stays where it is, and the script reads
+and splits it as nnc does (a relative path becomes relative to the script's folder). Run it with
+\`python train_model.py\`, or on N processes or GPUs with
 \`torchrun --nproc_per_node=N train_model.py\` (DistributedDataParallel). It saves safetensors
-weights that \`nnc eval --checkpoint\` and \`nnc run --init\` read.
+weights in nnc's checkpoint layout, which \`nnc eval --checkpoint\` and \`nnc run --init\` read.
 
 --to onnx writes the inference graph (the declared outputs, or the prediction when there are
 none, with the saved standardization applied first, batch size symbolic) with the weights of
@@ -55,20 +58,20 @@ export async function run(argv: string[]): Promise<number> {
   const output = values.output;
   try {
     if (values.to === "pytorch") {
-      const scriptName = basename(output);
-      const dataFile = `${scriptName.replace(/\.py$/, "")}.data.safetensors`;
-      const script = exportPytorch({ model: loaded.model, config: loaded.config, source: file, scriptName, dataFile });
+      const where = scriptData(loaded.config, file, output);
+      const script = exportPytorch({ model: loaded.model, config: loaded.config, source: file, scriptName: basename(output), data: where });
+      // A CSV file is read here too, so that a problem in it is reported now, not by the script.
       const data = exportedData(loaded.model, loaded.config, dirname(file));
       mkdirSync(dirname(output) || ".", { recursive: true });
-      writeSafetensors(join(dirname(output), dataFile), data.tensors, data.metadata);
+      if (where.kind === "file") writeSafetensors(join(dirname(output), where.name), data.tensors, data.metadata);
       writeAtomically(output, script);
-      console.log(`wrote ${output} and ${join(dirname(output), dataFile)}`);
+      console.log(where.kind === "file" ? `wrote ${output} and ${join(dirname(output), where.name)}` : `wrote ${output} (it reads ${where.path}${isAbsolute(where.path) ? "" : ", from the script's folder"})`);
     } else {
       if (!values.checkpoint) throw new UserError(`nnc export: --to onnx needs --checkpoint PATH (the trained weights)\n\n${help}`);
       const checkpoint = readWeights(values.checkpoint, loaded.evalGraph);
       if (loaded.config.standardize && !checkpoint.standardizer) {
         throw new UserError(
-          `nnc export: ${values.checkpoint} has no standardization (\`standardize.mean\`, \`standardize.std\`), but the train block says \`normalize standardize\`; export the checkpoint that training wrote`,
+          `nnc export: ${values.checkpoint} has no standardization (its metadata \`standardize\`), but the train block says \`normalize standardize\`; export the checkpoint that training wrote`,
         );
       }
       const bytes = exportOnnx({ model: loaded.model, graph: loaded.evalGraph, checkpoint });

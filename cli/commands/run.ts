@@ -10,6 +10,7 @@ import { NonFiniteLossError, type RunSummary, trainingSteps } from "../../runtim
 import { OptimizerStateError } from "../../runtime/train/optimizers/index.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
 import { CheckpointError } from "../../runtime/train/safetensors.ts";
+import { optimizerPath } from "../../runtime/train/checkpoint.ts";
 import { removeStaleTemps } from "../../runtime/train/safetensors-files.ts";
 import { checkSaveTarget, chooseSavePath } from "../checkpoint-target.ts";
 import { driveUntilSignal } from "../interrupt.ts";
@@ -47,9 +48,10 @@ ${BUDGET_HELP}
   -h, --help           show this help
 
 Checkpoints: the train block's \`checkpoint "runs/NAME.safetensors"\` is relative to the current
-working directory. A checkpoint is written only while every weight is finite, so after a NaN the
-last checkpoint is still the last good one. Ctrl-C stops the run between two steps (exit code 130)
-and says where the last checkpoint is.`;
+working directory. The optimizer state goes beside it, to NAME.optimizer.safetensors, which
+--resume needs too (--init does not). A checkpoint is written only while every weight is finite,
+so after a NaN the last checkpoint is still the last good one. Ctrl-C stops the run between two
+steps (exit code 130) and says where the last checkpoint is.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions("run", help, argv, {
@@ -85,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   if (savePath !== null) {
     checkSaveTarget(savePath, ownFiles(file, config), join("runs", `${loaded.model.name}.safetensors`));
     removeStaleTemps(savePath);
+    removeStaleTemps(optimizerPath(savePath));
   }
   const batchSize = typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n;
   const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]), warmBatch: batchSize });
@@ -153,6 +156,12 @@ export async function run(argv: string[]): Promise<number> {
     reporter.finish();
     for (const line of summaryLines(result, resumedEpoch ?? 0)) log(line);
     if (written) log(`checkpoint: ${savePath}`);
+    if (session.backend.tunePending) {
+      // Kernel variants never timed on this adapter ran in their default; time them now, for the
+      // next run, in at most a quarter of this run's time (at least 5 s, at most a minute).
+      const line = await session.backend.tunePending(Math.min(60, Math.max(5, result.seconds / 4)));
+      if (line) log(`webgpu: ${line}`);
+    }
     if (values.json) {
       console.log(
         JSON.stringify({

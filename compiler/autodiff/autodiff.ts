@@ -10,11 +10,16 @@ import { gradRule } from "./grad-rules.ts";
 // Extends `graph` in place with the gradient of the scalar node `of` with respect to each node in
 // `wrt`, and returns one gradient node per `wrt` entry (in the same order). A node that `of` does
 // not depend on gets a constant of zeros of its shape.
+//
+// i32 nodes (class labels, argmax) are integers: they get no gradient, and none flows back
+// through them (asking for the gradient of or with respect to one is an InternalError).
 export function gradients(graph: Graph, of: number, wrt: number[]): number[] {
   const b = GraphBuilder.extend(graph);
   b.span = null;
   const target = b.node(of);
   if (target.shape.length !== 0) throw new InternalError(`gradients of a non-scalar node ${of} ${formatShape(target.shape)}`);
+  if (target.dtype !== "f32") throw new InternalError(`gradients of the ${target.dtype} node ${of}`);
+  for (const w of wrt) if (b.node(w).dtype !== "f32") throw new InternalError(`a gradient with respect to the ${b.node(w).dtype} node ${w}`);
 
   // Only nodes on a path from some `wrt` node to `of` need a gradient. Node ids are topological,
   // so one forward sweep finds what depends on `wrt` and one backward sweep what `of` uses.
@@ -22,7 +27,8 @@ export function gradients(graph: Graph, of: number, wrt: number[]): number[] {
   const fromWrt = new Uint8Array(count);
   for (const w of wrt) if (w < count) fromWrt[w] = 1;
   for (let id = 0; id < count; id++) {
-    if (!fromWrt[id] && graph.nodes[id]!.inputs.some((i) => fromWrt[i])) fromWrt[id] = 1;
+    const node = graph.nodes[id]!;
+    if (!fromWrt[id] && node.dtype === "f32" && node.inputs.some((i) => fromWrt[i])) fromWrt[id] = 1;
   }
   const relevant = new Uint8Array(count);
   relevant[of] = fromWrt[of]!;

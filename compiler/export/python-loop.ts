@@ -35,7 +35,7 @@ def main(argv=None):
     parser.add_argument("--init", help="start from these weights: a safetensors file written by nnc or by this script")
     parser.add_argument("--save", default=DEFAULT_SAVE, help="where the trained weights go (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the training data (default: %(default)s)")
-    parser.add_argument("--data", default=DATA_FILE, help="the data file nnc wrote (default: %(default)s)")
+    parser.add_argument("--data", default=DATA_FILE, help="the data: the file nnc wrote, or the CSV file (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per epoch and one at the end")
     args = parser.parse_args(argv)
     # SequentialLR starts each part with scheduler.step(0), which PyTorch marks as deprecated.

@@ -1,146 +1,31 @@
-// The part of an exported PyTorch script that is the same for every model: reading and writing
-// safetensors in plain Python (Debian's python3-torch has no `safetensors` package, and the format
-// is small: an 8-byte little-endian header length, a JSON header, then the raw little-endian
-// data), loading nnc's checkpoints into the module with a strict `load_state_dict`, the data file
-// written next to the script, the standardizer, metrics, and the process-group set-up for torchrun.
-// The per-model parts (the module, the loss, the optimizer, the schedule, the loop's settings)
-// come from python-module.ts and python-train.ts.
+// The part of an exported PyTorch script that is the same for every model: the data (the file
+// written next to the script; a CSV source is read by python-csv.ts), the standardizer, metrics,
+// early stopping and the process-group set-up for torchrun. Safetensors and checkpoints are in
+// python-checkpoints.ts; the per-model parts (the module, the loss, the optimizer, the schedule,
+// the loop's settings) come from python-module.ts and python-train.ts.
 
 export const PYTHON_RUNTIME = String.raw`
-# --- safetensors, in plain Python --------------------------------------------------------------
-
-_DTYPES = {
-    "F32": torch.float32,
-    "F64": torch.float64,
-    "F16": torch.float16,
-    "BF16": torch.bfloat16,
-    "I64": torch.int64,
-    "I32": torch.int32,
-}
-
-
-def read_safetensors(path):
-    """Returns ({name: tensor}, metadata) for a safetensors file."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + length].decode("utf-8"))
-    metadata = header.pop("__metadata__", {}) or {}
-    data = raw[8 + length :]
-    tensors = {}
-    for name, info in header.items():
-        start, end = info["data_offsets"]
-        dtype = _DTYPES[info["dtype"]]
-        if end > start:
-            values = torch.frombuffer(bytearray(data[start:end]), dtype=dtype)
-        else:
-            values = torch.zeros(0, dtype=dtype)
-        tensors[name] = values.reshape(info["shape"]).clone()
-    return tensors, metadata
-
-
-def write_safetensors(path, tensors, metadata):
-    """Writes float32 (and int64) tensors atomically: a temporary file, then a rename."""
-    header, chunks, offset = {}, [], 0
-    for name, tensor in tensors.items():
-        tensor = tensor.detach().cpu().contiguous()
-        code = "I64" if tensor.dtype == torch.int64 else "F32"
-        tensor = tensor.to(torch.int64 if code == "I64" else torch.float32)
-        chunk = tensor.numpy().astype("<i8" if code == "I64" else "<f4").tobytes()
-        offsets = [offset, offset + len(chunk)]
-        header[name] = {"dtype": code, "shape": list(tensor.shape), "data_offsets": offsets}
-        chunks.append(chunk)
-        offset += len(chunk)
-    header["__metadata__"] = metadata
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, "." + os.path.basename(path) + ".tmp")
-    with open(temporary, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for chunk in chunks:
-            f.write(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-
-
-# --- checkpoints ---------------------------------------------------------------------------------
-
-
-def checkpoint_state_dict(model, path):
-    """The model's state_dict from a safetensors file written by nnc or by this script.
-
-    nnc's checkpoints also hold the optimizer's state ("optimizer.*") and the standardizer
-    ("standardize.*"), listed apart in their metadata; those are left out here. nnc does not keep
-    batch norm's num_batches_tracked (its momentum is fixed, so PyTorch never reads it either); a
-    file without it gets the number of training steps the checkpoint records.
-    Returns (state_dict, standardizer or None, metadata)."""
-    tensors, metadata = read_safetensors(path)
-    listed = None
-    if "params" in metadata:
-        listed = set(json.loads(metadata["params"]) + json.loads(metadata.get("state", "[]")))
-    progress = json.loads(metadata.get("progress", '{"step": 0}'))
-    state = {}
-    for name, tensor in tensors.items():
-        if listed is not None and name not in listed and not name.endswith(".num_batches_tracked"):
-            continue
-        if listed is None and (name.startswith("optimizer.") or name.startswith("standardize.")):
-            continue
-        state[name] = tensor
-    for name, buffer in model.state_dict().items():
-        if name.endswith(".num_batches_tracked") and name not in state:
-            state[name] = torch.tensor(int(progress.get("step", 0)), dtype=buffer.dtype)
-    for name, buffer in model.state_dict().items():
-        if name in state and buffer.dtype.is_floating_point:
-            state[name] = state[name].to(buffer.dtype)
-    standardizer = None
-    if "standardize.mean" in tensors and "standardize.std" in tensors:
-        standardizer = (tensors["standardize.mean"].float(), tensors["standardize.std"].float())
-    return state, standardizer, metadata
-
-
-def load_weights(model, path):
-    """Loads nnc's (or this script's) weights into the model with strict=True; returns the
-    standardizer saved with them, or None."""
-    state, standardizer, _ = checkpoint_state_dict(model, path)
-    model.load_state_dict(state, strict=True)
-    return standardizer
-
-
-def save_weights(model, path, standardizer, epoch, step):
-    """Saves the weights and batch-norm statistics under the model's state_dict keys (what
-    'nnc eval --checkpoint' and 'nnc run --init' read), with the standardizer beside them."""
-    tensors = dict(model.state_dict())
-    if standardizer is not None:
-        tensors["standardize.mean"], tensors["standardize.std"] = standardizer
-    names = [name for name, _ in model.named_parameters()]
-    buffers = [name for name, _ in model.named_buffers() if "num_batches_tracked" not in name]
-    metadata = {
-        "model": MODEL,
-        "params": json.dumps(names),
-        "state": json.dumps(buffers),
-        "progress": json.dumps({"epoch": epoch, "step": step}),
-        "written_by": "PyTorch script exported by nnc",
-    }
-    write_safetensors(path, tensors, metadata)
-
-
 # --- data ------------------------------------------------------------------------------------------
 
 
 def load_splits(path):
-    """{split: (features, targets)} from the data file nnc wrote next to this script: the splits
-    as nnc makes them (before standardization), targets encoded as the model's target reads them."""
-    tensors, _ = read_safetensors(path)
+    """{split: (features, targets)}, before standardization, targets encoded as the model's target
+    reads them: from the data file nnc wrote next to this script (the splits as nnc makes them),
+    or, for a CSV source (CSV set), from the CSV file, split as nnc splits it."""
+    if CSV is not None:
+        features, targets = read_csv_file(path)
+        rows = split_rows(features.shape[0])
+        parts = {name: (features[part], targets[part]) for name, part in rows.items()}
+    else:
+        tensors, _ = read_safetensors(path)
+        parts = {}
+        for split in ("train", "validation", "test"):
+            if split + ".features" in tensors:
+                parts[split] = (tensors[split + ".features"], tensors[split + ".targets"])
     splits = {}
-    for split in ("train", "validation", "test"):
-        if split + ".features" in tensors:
-            targets = tensors[split + ".targets"]
-            targets = targets.long() if CLASS_TARGET else targets.float()
-            splits[split] = (tensors[split + ".features"].float(), targets)
+    for split, (features, targets) in parts.items():
+        targets = targets.long() if CLASS_TARGET else targets.float()
+        splits[split] = (features.float(), targets)
     return splits
 
 

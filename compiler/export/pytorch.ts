@@ -1,12 +1,18 @@
 // `nnc export --to pytorch`: one Python file that trains the checked model as `nnc run` does, with
 // torch.nn, torch.optim and torch.optim.lr_scheduler, on one process or under torchrun with
 // DistributedDataParallel. The script is assembled from its parts, in the order a reader meets
-// them: settings, helpers (python-runtime.ts), the module (python-module.ts), the loss and
-// regularizers, the optimizer and schedule (python-train.ts), then the loop (python-loop.ts).
+// them: settings (python-train.ts, data-file.ts), helpers (python-checkpoints.ts,
+// python-runtime.ts, and python-csv.ts for a CSV source), the module (python-module.ts), the loss
+// and regularizers, the optimizer and schedule (python-train.ts), then the loop (python-loop.ts).
 
+import { isAbsolute } from "node:path";
 import type { CheckedModel } from "../analyze/model-types.ts";
 import type { TrainConfig } from "../ir/config.ts";
+import { CHECKPOINT_FORMAT } from "../../runtime/train/checkpoint.ts";
+import { dataSettings, type ScriptData } from "./data-file.ts";
 import { ExportError } from "./errors.ts";
+import { PYTHON_CHECKPOINTS } from "./python-checkpoints.ts";
+import { PYTHON_CSV } from "./python-csv.ts";
 import { wrapLongLines } from "./python-format.ts";
 import { PYTHON_LOOP } from "./python-loop.ts";
 import { pythonModule } from "./python-module.ts";
@@ -19,7 +25,7 @@ export interface PytorchExportInput {
   config: TrainConfig;
   source: string; // the .nn file, as the user named it (for the banner)
   scriptName: string; // the script's file name, e.g. "train_model.py"
-  dataFile: string; // the data file's name, next to the script
+  data: ScriptData; // where the script reads its data (data-file.ts)
 }
 
 export function exportPytorch(input: PytorchExportInput): string {
@@ -28,15 +34,18 @@ export function exportPytorch(input: PytorchExportInput): string {
   const stem = input.scriptName.replace(/\.py$/, "");
   const parts = [
     banner(input),
-    IMPORTS,
+    imports(input.data),
     section(
       "settings (from the train block)",
       settingsCode(config, model, module.unusedByLoss, module.batchNorms),
       `HERE = os.path.dirname(os.path.abspath(__file__))`,
-      `DATA_FILE = os.path.join(HERE, ${pyString(input.dataFile)})`,
+      dataSettings(model, config, input.data).join("\n"),
       `DEFAULT_SAVE = os.path.join(HERE, ${pyString(`${stem}.safetensors`)})`,
+      `CHECKPOINT_FORMAT = ${pyString(CHECKPOINT_FORMAT)}  # the layout of nnc's checkpoints, which save_weights writes`,
     ),
+    PYTHON_CHECKPOINTS.trim(),
     PYTHON_RUNTIME.trim(),
+    ...(input.data.kind === "csv" ? [PYTHON_CSV.trim()] : []),
     section("the model", module.code),
     `MODEL_CLASS = ${module.className}`,
     section("loss and regularizers", lossCode(model)),
@@ -80,10 +89,9 @@ function banner(input: PytorchExportInput): string {
     `#     torchrun --nproc_per_node=N ${script}`,
     "#         N processes (GPUs, or CPUs with gloo), DistributedDataParallel",
     "#",
-    `# The data: ${input.dataFile}, next to this script, holds the splits as nnc`,
-    "# makes them, before standardization. Options: --init W.safetensors (start from nnc's weights),",
-    "# --save OUT.safetensors, --epochs N, --json. What it saves loads back with `nnc eval",
-    "# --checkpoint` and `nnc run --init`.",
+    ...dataLines(input.data),
+    "# Options: --init W.safetensors (start from nnc's weights), --save OUT.safetensors, --epochs N,",
+    "# --data PATH, --json. What it saves loads back with `nnc eval --checkpoint` and `nnc run --init`.",
     "#",
     "# Same numbers as nnc from the same weights (--init) and data, except what comes from a random",
     "# generator: PyTorch's initial weights, shuffling order and dropout masks are PyTorch's own.",
@@ -94,13 +102,19 @@ function banner(input: PytorchExportInput): string {
   ].join("\n");
 }
 
-const IMPORTS = `import argparse
-import copy
-import json
-import math
-import os
-import struct
-import warnings
+// The data paragraph of the banner.
+function dataLines(data: ScriptData): string[] {
+  if (data.kind === "file") return ["# The data: the splits as nnc makes them, before standardization, in the file", `#     ${data.name}`, "# next to this script."];
+  return [
+    `# The data: the CSV file that the .nn file names, ${isAbsolute(data.path) ? "at" : "from this script's folder at"}`,
+    `#     ${data.path}`,
+    "# read and split as nnc reads and splits it.",
+  ];
+}
+
+function imports(data: ScriptData): string {
+  const standard = ["argparse", "copy", ...(data.kind === "csv" ? ["csv"] : []), "json", "math", "os", ...(data.kind === "csv" ? ["re"] : []), "struct", "warnings"];
+  return `${standard.map((name) => `import ${name}`).join("\n")}
 
 import torch
 import torch.distributed as dist
@@ -108,3 +122,4 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DistributedSampler`;
+}

@@ -9,6 +9,8 @@ import { InternalError } from "../diagnostics/diagnostic.ts";
 import type { Op, OpAttrs } from "./ops.ts";
 import { inferShape } from "./shape-rules.ts";
 
+// "f32": every tensor but these. "i32": class labels (a `class[B] of K` target) and what is
+// computed from them exactly (argmax); shape-rules.ts lists which op takes and gives which.
 export type DType = "f32" | "i32";
 export type Dim = number | string;
 export type Shape = Dim[];
@@ -110,9 +112,9 @@ export function cloneGraph(graph: Graph): Graph {
   };
 }
 
-// Builds a graph node by node, checking each node's shape with the op's shape rule. A shape
-// mismatch here is a bug in nnc (the analyzer reports the user's mistakes before lowering), so it
-// throws an InternalError.
+// Builds a graph node by node, checking each node's shape and operand dtypes with the op's shape
+// rule, which also gives the node's dtype. A mismatch here is a bug in nnc (the analyzer reports
+// the user's mistakes before lowering), so it throws an InternalError.
 export class GraphBuilder {
   readonly graph: Graph;
   span: Span | null = null; // attached to every node added until changed
@@ -133,7 +135,7 @@ export class GraphBuilder {
     return node;
   }
 
-  add<K extends Op>(op: K, inputs: number[], attrs: OpAttrs[K], shape?: Shape, dtype?: DType): number {
+  add<K extends Op>(op: K, inputs: number[], attrs: OpAttrs[K], shape?: Shape): number {
     for (const input of inputs) this.node(input);
     const inferred = inferShape(op, inputs.map((id) => this.node(id)), attrs);
     if (typeof inferred === "string") throw new InternalError(`${op}: ${inferred}`);
@@ -141,7 +143,7 @@ export class GraphBuilder {
     this.graph.nodes.push({
       id,
       op,
-      dtype: dtype ?? inferred.dtype,
+      dtype: inferred.dtype,
       shape: shape ?? inferred.shape,
       inputs,
       attrs,
@@ -150,8 +152,10 @@ export class GraphBuilder {
     return id;
   }
 
-  // Sources take their shape from the caller.
+  // Sources take their shape and dtype from the caller (i32 only for class-label inputs).
   source<K extends "input" | "param" | "state" | "const">(op: K, attrs: OpAttrs[K], shape: Shape, dtype: DType = "f32"): number {
+    // Parameters, state and constants are numbers the step computes with; only data is labels.
+    if (dtype !== "f32" && op !== "input") throw new InternalError(`a ${op} node must be f32, not ${dtype}`);
     const id = this.graph.nodes.length;
     this.graph.nodes.push({ id, op, dtype, shape: [...shape], inputs: [], attrs, span: this.span });
     return id;

@@ -41,14 +41,14 @@ export interface OpAttrs {
   mul: Record<string, never>;
   div: Record<string, never>;
   maximum: Record<string, never>;
-  eq: Record<string, never>; // 1 where a == b, else 0 (gradient 0)
-  one_hot: { classes: number }; // unary on integer labels [...] -> [..., classes] (gradient 0)
+  eq: Record<string, never>; // 1 where a == b, else 0, as f32; a and b share a dtype (gradient 0)
+  one_hot: { classes: number }; // unary on i32 labels [...] -> f32 [..., classes] (gradient 0)
 
   // --- reductions ----------------------------------------------------------------------------
   sum: { axes: number[]; keepdims: boolean };
   mean: { axes: number[]; keepdims: boolean };
   max: { axes: number[]; keepdims: boolean };
-  // The index of the first largest element along `axis` (that axis removed), as a float; for
+  // The index of the first largest element along `axis` (that axis removed), as an i32; for
   // accuracy, so it has no gradient.
   argmax: { axis: number };
   softmax: { axis: number };

@@ -4,7 +4,7 @@
 // both operands step through them the same way), the last collapsed axis becomes a contiguous
 // row, and each op is a small row function called once per row, never a closure per element.
 
-import type { FloatArray } from "./types.ts";
+import type { FloatArray, TensorArray } from "./types.ts";
 
 // --- unary ---------------------------------------------------------------------------------
 
@@ -70,8 +70,9 @@ export function softplus(out: FloatArray, x: FloatArray): void {
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "eq";
 
-// One row: out[o + j] = a[ai + j·sa] ∘ b[bi + j·sb] for j < n, with sa, sb ∈ {0, 1}.
-type Row = (out: FloatArray, o: number, a: FloatArray, ai: number, sa: number, b: FloatArray, bi: number, sb: number, n: number) => void;
+// One row: out[o + j] = a[ai + j·sa] ∘ b[bi + j·sb] for j < n, with sa, sb ∈ {0, 1}. The operands
+// are float, except eq's, which may both be i32 (an Int32Array); the result is always float.
+type Row = (out: FloatArray, o: number, a: TensorArray, ai: number, sa: number, b: TensorArray, bi: number, sb: number, n: number) => void;
 
 const ROWS: Record<BinaryOp, Row> = {
   add: (out, o, a, ai, sa, b, bi, sb, n) => {
@@ -130,7 +131,7 @@ export function collapse(dims: readonly number[], strides: number[][]): { dims: 
   return { dims: outDims, strides: outStrides };
 }
 
-export function binary(op: BinaryOp, out: FloatArray, outShape: number[], a: FloatArray, aShape: number[], b: FloatArray, bShape: number[]): void {
+export function binary(op: BinaryOp, out: FloatArray, outShape: number[], a: TensorArray, aShape: number[], b: TensorArray, bShape: number[]): void {
   const row = ROWS[op];
   if (a.length === out.length && b.length === out.length) {
     row(out, 0, a, 0, 1, b, 0, 1, out.length);

@@ -4,16 +4,20 @@
 // buffer plan for those bindings (built on first use and cached, so a steady training loop
 // allocates no tensors), and replays its steps: one reference kernel per node, or one generated
 // loop per group of fused elementwise nodes.
+//
+// Fed arrays must match their node's dtype: an i32 input (class labels) takes an Int32Array, an
+// f32 input, parameter or state a Float32Array or Float64Array. Anything else is an InternalError:
+// the data pipeline and the backends build these arrays, never the user.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
+import type { DType, Graph, IRNode } from "../../compiler/ir/graph.ts";
 import { cpuKernel } from "./kernels.ts";
-import { buildPlan, type ArrayType, type Plan } from "./plan.ts";
-import type { Feeds, FloatArray, RunEnv } from "./types.ts";
+import { buildPlan, type Plan } from "./plan.ts";
+import type { Feeds, RunEnv, TensorArray } from "./types.ts";
 
 export interface CpuProgramOptions {
-  // "f32" for training and inference; "f64" for gradient checks (feeds and results are then
-  // Float64Array; Float32Array feeds are converted).
+  // "f32" for training and inference; "f64" for gradient checks (f32 feeds and results are then
+  // Float64Array; Float32Array feeds are converted). i32 nodes are Int32Array in both.
   precision?: "f32" | "f64";
   // Whether chains of elementwise nodes run as one generated loop (runtime/cpu/fuse.ts); the
   // results are the same bits either way. Off, every node runs its reference kernel.
@@ -32,11 +36,9 @@ export class CpuProgram {
   private readonly symbols: string[];
   private readonly plans = new Map<string, Plan>();
   private readonly env: RunEnv;
-  private readonly ArrayType: ArrayType;
 
   constructor(graph: Graph, outputs: number[], options: CpuProgramOptions = {}) {
     this.precision = options.precision ?? "f32";
-    this.ArrayType = this.precision === "f64" ? Float64Array : Float32Array;
     this.fuse = options.fuse ?? true;
     this.outputs = [...outputs];
     const needed = new Uint8Array(graph.nodes.length);
@@ -59,19 +61,20 @@ export class CpuProgram {
   // bindings, so copy what must be kept. `bindings` may leave out dims that a fed input's size
   // determines (e.g. the batch size B of x: [B, 784]).
   // `seed` draws the dropout masks (the same masks on every backend, runtime/random.ts).
-  run(feeds: Feeds, bindings: Record<string, number>, seed = 0): FloatArray[] {
+  run(feeds: Feeds, bindings: Record<string, number>, seed = 0): TensorArray[] {
     const plan = this.planFor(this.bind(feeds, bindings));
     this.env.feeds = feeds;
     this.env.seed = seed >>> 0;
     const results = plan.results.slice();
-    // Sources read the fed array in place when its type is the program's, else a converted copy.
+    // Sources read the fed array in place when its type is their buffer's, else a converted copy.
     for (const source of plan.sources) {
       const { call } = source;
       const attrs = call.node.attrs as { name: string };
-      const group = call.node.op === "input" ? feeds.inputs : call.node.op === "param" ? feeds.params : feeds.state;
+      const group: Record<string, TensorArray> = call.node.op === "input" ? feeds.inputs : call.node.op === "param" ? feeds.params : feeds.state;
       const fed = group[attrs.name];
-      let value: FloatArray = call.out;
-      if (fed instanceof this.ArrayType && fed.length === call.out.length) value = fed;
+      if (fed) checkFed(call.node, attrs.name, fed);
+      let value: TensorArray = call.out;
+      if (fed && fed.constructor === call.out.constructor && fed.length === call.out.length) value = fed;
       else cpuKernel(call.node.op)(call);
       for (const slot of source.slots) slot.step.inputs[slot.index] = value;
       for (const k of source.output) results[k] = value;
@@ -92,7 +95,7 @@ export class CpuProgram {
       // Re-insert to mark it as most recently used.
       this.plans.delete(key);
     } else {
-      plan = buildPlan(this.order, this.outputs, bindings, { ArrayType: this.ArrayType, env: this.env, fuse: this.fuse });
+      plan = buildPlan(this.order, this.outputs, bindings, { precision: this.precision, env: this.env, fuse: this.fuse });
       if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     }
     this.plans.set(key, plan);
@@ -129,5 +132,17 @@ export class CpuProgram {
     }
     for (const s of this.symbols) if (bound[s] === undefined) throw new InternalError(`symbolic dim ${s} is not bound`);
     return bound;
+  }
+}
+
+// Whether a fed array's type fits its source node's dtype (see the header).
+function checkFed(node: IRNode, name: string, fed: TensorArray): void {
+  const fits: Record<DType, boolean> = {
+    i32: fed instanceof Int32Array,
+    f32: fed instanceof Float32Array || fed instanceof Float64Array,
+  };
+  if (!fits[node.dtype]) {
+    const wanted = node.dtype === "i32" ? "an Int32Array" : "a Float32Array or Float64Array";
+    throw new InternalError(`the ${node.dtype} ${node.op} "${name}" was fed a ${fed.constructor.name}, not ${wanted}`);
   }
 }

@@ -103,7 +103,8 @@ function groupElementwise(order: IRNode[], sizes: Map<number, number>): Map<numb
   const groupOf = new Map<number, number[]>();
   for (const node of order) {
     const size = sizes.get(node.id)!;
-    if (!ELEMENTWISE_OPS.has(node.op)) continue;
+    // A group computes in floats; its inputs may be i32 (eq on class labels), its members not.
+    if (!ELEMENTWISE_OPS.has(node.op) || node.dtype !== "f32") continue;
     let group = [node.id];
     for (const id of node.inputs) {
       const other = groupOf.get(id);

@@ -8,7 +8,8 @@
 // is the rounding the reference applies when it stores the op's result in a Float32Array, so a
 // fused group gives the same bits as its nodes run one by one (test/cpu/fusion.test.ts). In f64
 // mode nothing is rounded, as the reference's Float64Array stores round nothing. (Every value a
-// member reads is float32 in f32 mode: a load from a Float32Array or a rounded member.)
+// member reads is float32 in f32 mode: a load from a Float32Array or a rounded member, or an
+// integer from an Int32Array of class labels, which only eq reads and which is exact.)
 //
 // The generated source contains only numbered local names and the templates below; attribute
 // values (leaky_relu's slope) are passed in as numbers, never printed into the source.
@@ -16,7 +17,7 @@
 import type { IRNode } from "../../compiler/ir/graph.ts";
 import type { BINARY_OPS, UNARY_OPS } from "../../compiler/ir/ops.ts";
 import { broadcastStrides, collapse } from "./elementwise.ts";
-import { sizeOf, stridesOf, type FloatArray } from "./types.ts";
+import { sizeOf, stridesOf, type FloatArray, type TensorArray } from "./types.ts";
 
 export type ElementwiseOp = (typeof UNARY_OPS)[number] | (typeof BINARY_OPS)[number];
 
@@ -68,8 +69,9 @@ export interface FusedGroupSpec {
   outputs: number[];
 }
 
-// Runs the group: `inputs` and `outputs` in the order of the spec.
-export type FusedKernel = (inputs: FloatArray[], outputs: FloatArray[]) => void;
+// Runs the group: `inputs` and `outputs` in the order of the spec. An input may be i32 (an
+// Int32Array of class labels compared by eq); every member, hence every output, is f32.
+export type FusedKernel = (inputs: TensorArray[], outputs: FloatArray[]) => void;
 
 // How a group with broadcast inputs walks its shape: as in elementwise.ts `binary`, the shape is
 // collapsed, the last collapsed axis is a contiguous row of `n` elements, and an odometer over
@@ -82,7 +84,7 @@ interface RowLayout {
   index: Int32Array; // the odometer
 }
 
-type Generated = (inputs: FloatArray[], outputs: FloatArray[], size: number, attrs: number[], layout: RowLayout | null) => void;
+type Generated = (inputs: TensorArray[], outputs: FloatArray[], size: number, attrs: number[], layout: RowLayout | null) => void;
 
 // Generated functions by source text: groups of the same form (every parameter's optimizer update,
 // the plans of other batch sizes) share one function, compiled and optimized once.

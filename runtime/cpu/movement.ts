@@ -1,11 +1,12 @@
-// Movement kernels: they only copy elements to new places (reshape copies the buffer as is).
+// Movement kernels: they only copy elements to new places (reshape copies the buffer as is), so
+// they run on f32 and i32 buffers alike (the shape rules give out and x one dtype).
 
 import { broadcastStrides, collapse } from "./elementwise.ts";
-import { stridesOf, type FloatArray } from "./types.ts";
+import { stridesOf, type TensorArray } from "./types.ts";
 
 // Copies x into out, where out[index] = x[Σ index[i]·strides[i]] over the output's dims. Used by
 // transpose (permuted strides) and broadcast (0 strides along repeated axes).
-function gather(out: FloatArray, x: FloatArray, outShape: number[], xStrides: number[]): void {
+function gather(out: TensorArray, x: TensorArray, outShape: number[], xStrides: number[]): void {
   if (out.length === 0) return;
   const { dims, strides } = collapse(outShape, [stridesOf(outShape), xStrides]);
   const sx = strides[1]!;
@@ -26,18 +27,18 @@ function gather(out: FloatArray, x: FloatArray, outShape: number[], xStrides: nu
   }
 }
 
-export function transpose(out: FloatArray, x: FloatArray, xShape: number[], perm: number[]): void {
+export function transpose(out: TensorArray, x: TensorArray, xShape: number[], perm: number[]): void {
   const strides = stridesOf(xShape);
   gather(out, x, perm.map((p) => xShape[p]!), perm.map((p) => strides[p]!));
 }
 
-export function broadcast(out: FloatArray, outShape: number[], x: FloatArray, xShape: number[]): void {
+export function broadcast(out: TensorArray, outShape: number[], x: TensorArray, xShape: number[]): void {
   gather(out, x, outShape, broadcastStrides(xShape, outShape));
 }
 
 // Each input is a block of `rows` rows of (its size along the axis × inner) values; the output
 // interleaves those blocks row by row.
-export function concat(out: FloatArray, inputs: FloatArray[], shapes: number[][], axis: number): void {
+export function concat(out: TensorArray, inputs: TensorArray[], shapes: number[][], axis: number): void {
   const rank = shapes[0]!.length;
   const a = axis < 0 ? axis + rank : axis;
   let inner = 1;
@@ -57,7 +58,7 @@ export function concat(out: FloatArray, inputs: FloatArray[], shapes: number[][]
   });
 }
 
-export function slice(out: FloatArray, x: FloatArray, xShape: number[], axis: number, start: number, end: number): void {
+export function slice(out: TensorArray, x: TensorArray, xShape: number[], axis: number, start: number, end: number): void {
   const rank = xShape.length;
   const a = axis < 0 ? axis + rank : axis;
   let inner = 1;

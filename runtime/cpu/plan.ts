@@ -3,23 +3,24 @@
 // node's reference kernel or one fused group of elementwise nodes (runtime/cpu/fuse.ts), whose
 // members that nobody else reads live only in the group's loop and get no buffer.
 //
+// Every f32 node's buffer is a float array of the program's precision, every i32 node's an
+// Int32Array (runtime/cpu/types.ts arrayTypeOf).
+//
 // Buffers of intermediate nodes are shared: when a node's last user has run, its buffer goes back
-// to a pool (keyed by exact size) and a later node of the same size takes it. Sources, constants
-// and the requested outputs keep buffers of their own. Constants and dim_size depend only on the
-// bindings, so they are computed here once, not on every run.
+// to a pool (keyed by dtype and exact size) and a later node of the same dtype and size takes it.
+// Sources, constants and the requested outputs keep buffers of their own. Constants and dim_size
+// depend only on the bindings, so they are computed here once, not on every run.
 
-import { concreteShape, type IRNode } from "../../compiler/ir/graph.ts";
+import { concreteShape, type DType, type IRNode } from "../../compiler/ir/graph.ts";
 import { scheduleUnits } from "./fuse.ts";
 import { fusedKernel } from "./fused-kernel.ts";
 import { cpuKernel } from "./kernels.ts";
-import { sizeOf, type FloatArray, type KernelCall, type RunEnv } from "./types.ts";
-
-export type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
+import { arrayTypeOf, sizeOf, type FloatArray, type KernelCall, type RunEnv, type TensorArray } from "./types.ts";
 
 // What the executor replays: `inputs` are the arrays the step reads, which the executor may
 // replace by fed arrays (see SourceSlot) before `run`.
 export interface PlanStep {
-  inputs: FloatArray[];
+  inputs: TensorArray[];
   run(): void;
 }
 
@@ -34,7 +35,7 @@ export interface SourceSlot {
 export interface Plan {
   steps: PlanStep[]; // run on every run, in order (not sources or constants)
   sources: SourceSlot[];
-  results: FloatArray[]; // one buffer per requested output
+  results: TensorArray[]; // one buffer per requested output
   bytes: number; // the total size of the buffers this plan allocated
 }
 
@@ -42,13 +43,13 @@ const STATIC_OPS = new Set(["const", "dim_size"]);
 const SOURCE_OPS = new Set(["input", "param", "state"]);
 
 export interface PlanOptions {
-  ArrayType: ArrayType;
+  precision: "f32" | "f64";
   env: RunEnv;
   fuse: boolean;
 }
 
 export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<string, number>, options: PlanOptions): Plan {
-  const { ArrayType, env } = options;
+  const { precision, env } = options;
   const shapes = new Map(order.map((node) => [node.id, concreteShape(node.shape, bindings)]));
   const sizes = new Map([...shapes].map(([id, shape]) => [id, sizeOf(shape)]));
   const units = scheduleUnits(order, shapes, outputs, options.fuse);
@@ -60,19 +61,21 @@ export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<s
   readsOf.forEach((ids, i) => ids.forEach((id) => lastUse.set(id, i)));
   for (const id of outputs) lastUse.set(id, Infinity);
 
-  const pool = new Map<number, FloatArray[]>();
-  const buffers = new Map<number, FloatArray>();
+  const pool = new Map<string, TensorArray[]>();
+  const poolKey = (dtype: DType, size: number) => `${dtype}:${size}`;
+  const buffers = new Map<number, TensorArray>();
   const plan: Plan = { steps: [], sources: [], results: [], bytes: 0 };
   const sourceOf = new Map<number, SourceSlot>();
-  const allocate = (size: number): FloatArray => {
-    plan.bytes += size * ArrayType.BYTES_PER_ELEMENT;
-    return new ArrayType(size);
+  const allocate = (dtype: DType, size: number): TensorArray => {
+    const Type = arrayTypeOf(dtype, precision);
+    plan.bytes += size * Type.BYTES_PER_ELEMENT;
+    return new Type(size);
   };
   // A buffer of its own for sources, constants and outputs, else one from the pool.
-  const bufferFor = (node: IRNode): FloatArray => {
+  const bufferFor = (node: IRNode): TensorArray => {
     const size = sizes.get(node.id)!;
     const pooled = !STATIC_OPS.has(node.op) && !SOURCE_OPS.has(node.op) && lastUse.get(node.id) !== Infinity;
-    const out = (pooled && pool.get(size)?.pop()) || allocate(size);
+    const out = (pooled && pool.get(poolKey(node.dtype, size))?.pop()) || allocate(node.dtype, size);
     buffers.set(node.id, out);
     return out;
   };
@@ -98,9 +101,10 @@ export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<s
       } else step = { inputs: call.inputs, run: () => kernel(call) };
     } else {
       const { group } = unit;
-      const outs = group.outputs.map((id) => bufferFor(producers.get(id)!));
+      // Fused groups compute in floats only (runtime/cpu/fuse.ts keeps i32 nodes out of them).
+      const outs = group.outputs.map((id) => bufferFor(producers.get(id)!) as FloatArray);
       const inputs = group.inputs.map((input) => buffers.get(input.id)!);
-      const kernel = fusedKernel(group, ArrayType === Float32Array ? "f32" : "f64");
+      const kernel = fusedKernel(group, precision);
       step = { inputs, run: () => kernel(inputs, outs) };
     }
     if (step) {
@@ -114,9 +118,10 @@ export function buildPlan(order: IRNode[], outputs: number[], bindings: Record<s
       const producer = producers.get(id)!;
       if (lastUse.get(id) !== i || STATIC_OPS.has(producer.op) || SOURCE_OPS.has(producer.op)) continue;
       const buffer = buffers.get(id)!;
-      const free = pool.get(buffer.length) ?? [];
+      const key = poolKey(producer.dtype, buffer.length);
+      const free = pool.get(key) ?? [];
       free.push(buffer);
-      pool.set(buffer.length, free);
+      pool.set(key, free);
     }
   });
 

@@ -86,8 +86,8 @@ export function softmax(log: boolean, out: FloatArray, x: FloatArray, shape: num
 }
 
 // The index of the first largest element along `axis` (a NaN never wins: it is not larger), as
-// the accuracy metric picks the predicted class.
-export function argmaxAlong(out: FloatArray, x: FloatArray, shape: number[], axis: number): void {
+// the accuracy metric picks the predicted class; an i32, so `out` is an Int32Array.
+export function argmaxAlong(out: Int32Array, x: FloatArray, shape: number[], axis: number): void {
   const a = axis < 0 ? axis + shape.length : axis;
   const n = shape[a]!;
   let inner = 1;

@@ -4,18 +4,21 @@
 // `batchSize` with the last, smaller batch kept. batchSize "full" is one batch of every row (full-
 // batch gradient descent); 1 is per-sample SGD.
 //
+// Targets come in the array type of the model's target (runtime/data/dataset.ts): class labels as
+// an Int32Array (the IR's i32), real values as a Float32Array.
+//
 // The steady state allocates nothing: the rows are copied into two buffers (features and targets)
 // made once, and the same Batch object is handed out each time, updated in place. The last partial
 // batch uses views of those buffers that are also made once. A consumer must therefore finish with
 // a batch (or copy it) before asking for the next.
 
 import { Rng } from "../rng.ts";
-import type { Dataset } from "./dataset.ts";
+import type { Dataset, TargetArray } from "./dataset.ts";
 
 export interface Batch {
   size: number; // rows in this batch (batchSize, or fewer for the last one)
   features: Float32Array; // size × featureSize
-  targets: Float32Array; // size × targetSize
+  targets: TargetArray; // size × targetSize: an Int32Array of class labels, or real values
   index: number; // the batch's position in the epoch, from 0
 }
 
@@ -30,9 +33,9 @@ export class Batches {
   readonly batchesPerEpoch: number;
   private readonly order: Uint32Array;
   private readonly features: Float32Array;
-  private readonly targets: Float32Array;
+  private readonly targets: TargetArray;
   private readonly lastFeatures: Float32Array;
-  private readonly lastTargets: Float32Array;
+  private readonly lastTargets: TargetArray;
   private readonly batch: Batch;
 
   constructor(
@@ -47,7 +50,8 @@ export class Batches {
     this.batchesPerEpoch = Math.ceil(n / size);
     this.order = new Uint32Array(n);
     this.features = new Float32Array(size * dataset.featureSize);
-    this.targets = new Float32Array(size * dataset.targetSize);
+    // Labels are whole numbers stored as floats, so copying them into an Int32Array is exact.
+    this.targets = dataset.targetKind === "class" ? new Int32Array(size * dataset.targetSize) : new Float32Array(size * dataset.targetSize);
     const last = n - (this.batchesPerEpoch - 1) * size;
     this.lastFeatures = this.features.subarray(0, last * dataset.featureSize);
     this.lastTargets = this.targets.subarray(0, last * dataset.targetSize);

@@ -1,6 +1,11 @@
-// The one in-memory form of every data set: features and targets as flat row-major Float32Arrays,
-// which is what the CPU runtime and the WebGPU buffers take without conversion. Class labels are
-// stored as float values 0..K−1, one per row, so class and real targets share one layout.
+// The one in-memory form of every data set: features and targets as flat row-major Float32Arrays.
+// Class labels are stored as float values 0..K−1 (exact), one per row, so class and real targets
+// share one layout, and the data file an export writes (compiler/export/data-file.ts, F32 tensors)
+// holds them as they are.
+//
+// A model's class target is i32 in the IR, so what the runtime is fed differs: Batches hands out
+// class labels in an Int32Array, and `targetFeed` converts a whole data set's (for evaluation and
+// full-batch L-BFGS). Real targets are fed as the Float32Array they are.
 
 export interface Dataset {
   n: number; // the number of examples (rows)
@@ -30,3 +35,12 @@ export function subset(dataset: Dataset, indices: ArrayLike<number>, source: str
   return { ...dataset, n, features, targets, source };
 }
 
+// Targets as a model's target input takes them: Int32Array class labels for a class target (dtype
+// i32), Float32Array values for a real one (f32).
+export type TargetArray = Float32Array | Int32Array;
+
+// The data set's targets as its model's target takes them (see the header): a new Int32Array of
+// the labels for class targets, the stored array itself for real ones.
+export function targetFeed(dataset: Dataset): TargetArray {
+  return dataset.targetKind === "class" ? Int32Array.from(dataset.targets) : dataset.targets;
+}

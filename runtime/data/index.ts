@@ -6,7 +6,7 @@ export { type Batch, type BatchOptions, Batches } from "./batches.ts";
 export { type CsvNames, type CsvSource, type LabelKind, loadCsv, readCsvNames } from "./csv.ts";
 export { type InputColumns, readInputCsv } from "./csv-inputs.ts";
 export { readCsvRecords } from "./csv-read.ts";
-export { type Dataset, subset } from "./dataset.ts";
+export { type Dataset, subset, type TargetArray, targetFeed } from "./dataset.ts";
 export { encodeTargets } from "./encode.ts";
 export { DataError, type DataErrorLocation } from "./errors.ts";
 export { IRIS_FEATURES, loadIris } from "./iris.ts";

@@ -6,12 +6,14 @@
 // accumulated on the backend and read once per epoch, and the weights come back only for a
 // checkpoint or the best-weights copy of early stopping.
 
-import type { Dataset } from "../data/dataset.ts";
+import type { Dataset, TargetArray } from "../data/dataset.ts";
 import type { PassMetrics } from "./metrics.ts";
 
 export interface TrainingBatch {
   features: Float32Array;
-  targets: Float32Array;
+  // In the dtype of the graph's target input (graph.inputs[k].dtype): an Int32Array of class
+  // labels for an i32 target, a Float32Array for an f32 one.
+  targets: TargetArray;
   size: number;
 }
 
@@ -60,6 +62,10 @@ export interface TrainingBackend {
   // Figures about the compiled step for a batch size, for `nnc compile --stats` and the benchmark:
   // planned buffer bytes, kernels and dispatches per step, the adapter.
   stats(batch: number): Record<string, number | string>;
+
+  // WebGPU: time the kernel variants this run did not have timings for, for the next run, within
+  // a budget; a line for the user, or null when there was nothing to time.
+  tunePending?(budgetSeconds: number): Promise<string | null>;
 
   dispose(): void;
 }

@@ -18,6 +18,14 @@ export interface SavedOptimizerMetadata {
   slots?: Record<string, number>;
 }
 
+// Format 3: where a checkpoint's optimizer state is (the companion file's name when it was written,
+// the optimizer's kind, and the SHA-256 of the companion's bytes, which ties the pair together).
+export interface OptimizerFileReference {
+  file: string;
+  kind: string;
+  sha256: string;
+}
+
 // One reader per file: `json(key)` decodes a field (undefined when absent), `fail(key, problem)`
 // reports it.
 export class MetadataReader {
@@ -70,6 +78,32 @@ export class MetadataReader {
     if (value === undefined || value === null) return null;
     if (!isNumberRecord(value)) this.fail(key, "must be an object whose values are numbers");
     return value as Record<string, number>;
+  }
+
+  // Format 3's standardization, `{"mean": [...], "std": [...]}`; null when absent. Its values are
+  // checked by checkStandardizer.
+  standardizer(): Standardizer | null {
+    const value = this.json("standardize");
+    if (value === undefined || value === null) return null;
+    const { mean, std } = (isRecord(value) ? value : {}) as { mean?: unknown; std?: unknown };
+    const numbers = (list: unknown) => Array.isArray(list) && list.every((n) => typeof n === "number");
+    if (!numbers(mean) || !numbers(std)) this.fail("standardize", "must be an object with two lists of numbers, `mean` and `std`");
+    return { mean: Float32Array.from(mean as number[]), std: Float32Array.from(std as number[]) };
+  }
+
+  // Format 3's reference to the optimizer state in the companion file; null when the checkpoint
+  // has none (weights only).
+  optimizerFile(): OptimizerFileReference | null {
+    const value = this.json("optimizer_file");
+    if (value === undefined || value === null) return null;
+    const { file, kind, sha256 } = (isRecord(value) ? value : {}) as Record<string, unknown>;
+    if (typeof file !== "string" || typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) {
+      this.fail("optimizer_file", "must be an object with the companion's `file` name and its `sha256` (64 hex digits)");
+    }
+    if (typeof kind !== "string" || !OPTIMIZER_KINDS.includes(kind)) {
+      this.fail("optimizer_file", `must name the optimizer's \`kind\` (one of ${OPTIMIZER_KINDS.join(", ")}), but it has ${JSON.stringify(kind ?? null)}`);
+    }
+    return { file: file as string, kind: kind as string, sha256: sha256 as string };
   }
 
   // The optimizer's kind, scalars and slot counts. `maxCount` bounds a slot's tensor count (the

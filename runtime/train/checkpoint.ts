@@ -1,35 +1,41 @@
-// A checkpoint is one safetensors file:
-//   - the parameters under their .nn names (`h1.weight`, PyTorch layouts, so the names double as a
-//     PyTorch state_dict's keys and `safetensors.torch.load_file` + `load_state_dict` just works),
-//   - the non-trainable state (batch norm's `…running_mean`, `…running_var`),
-//   - the optimizer's tensors: per parameter as `optimizer.<param>.<slot>` (e.g.
-//     `optimizer.h1.weight.exp_avg`, in the parameter's shape), or, for L-BFGS, whose state is one
-//     flat vector and a history, as `optimizer.<slot>.<k>` (e.g. `optimizer.old_dirs.3`),
-//   - the standardization as `standardize.mean` and `standardize.std`,
-//   - and in `__metadata__` (strings, JSON where structured): the format version, nnc's version,
-//     the model's name, the progress (epoch, step), the seed, the optimizer's kind and scalars,
-//     the schedule's and early stopping's state, and the best metric so far,
-// so that `--resume` continues the same run exactly and `--init` can start from its weights.
+// A checkpoint (format 3, `nnc-checkpoint-3`) is two safetensors files:
+//
+// `X.safetensors` holds exactly the state_dict of the model's PyTorch module (the module that
+// `nnc export --to pytorch` writes), so `model.load_state_dict(tensors, strict=True)` takes it
+// as it is, with no keys to filter:
+//   - the parameters under their .nn names (`h1.weight`), in PyTorch's layouts, as F32;
+//   - the batch-norm statistics (`…running_mean`, `…running_var`) as F32 and, as PyTorch's
+//     BatchNorm has it, `…num_batches_tracked`: an I64 scalar, the number of training steps the
+//     run had taken (the progress's step). nnc's batch norm has a fixed momentum and never reads
+//     it; loading checks its dtype and shape only;
+//   - in `__metadata__` (strings, JSON where structured): the format, nnc's version, the model's
+//     name, the progress (epoch, step), the parameter and state names, the seed, the
+//     standardization as JSON number arrays (`standardize`: {"mean": […], "std": […]}, exact for
+//     float32 values, so a weights-only reader sees no tensors that are not the module's), the
+//     schedule's and early stopping's state, the best metric so far, and `optimizer_file`, which
+//     names the companion file and holds the SHA-256 of its bytes.
+//
+// `X.optimizer.safetensors`, beside it, holds the optimizer's state (checkpoint-optimizer.ts). Only
+// `--resume` reads it; `--init`, `nnc eval`, `nnc predict` and `nnc export` need X alone.
+//
+// So `--resume` continues the same run exactly and `--init` can start from its weights. Formats 1
+// and 2 (one file, with `optimizer.*` and `standardize.*` tensors) and plain weights files (a
+// PyTorch state_dict) still load: checkpoint-read.ts.
 
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ParamInfo, StateInfo } from "../../compiler/ir/graph.ts";
 import type { Standardizer } from "../data/standardize.ts";
-import { checkStandardizer, MetadataReader } from "./checkpoint-metadata.ts";
+import { encodeOptimizerFile, optimizerPath, type SavedOptimizer } from "./checkpoint-optimizer.ts";
+import { BATCHES_TRACKED, loadCheckpoint } from "./checkpoint-read.ts";
 import { encodeJson } from "./json-numbers.ts";
-import { CheckpointError, readSafetensors, type Tensor, writeSafetensors } from "./safetensors.ts";
+import { CheckpointError, commitStaged, discardStaged, encodeSafetensors, stageFile, type WritableTensor, writeAtomically } from "./safetensors.ts";
 
-// Version 2 names optimizer tensors by parameter; version 1 (`optimizer.<slot>.<index>`) still loads.
-export const CHECKPOINT_FORMAT = "nnc-checkpoint-2";
+export { loadCheckpoint, type LoadOptions } from "./checkpoint-read.ts";
+export { optimizerPath, type SavedOptimizer } from "./checkpoint-optimizer.ts";
+
+export const CHECKPOINT_FORMAT = "nnc-checkpoint-3";
 export const NNC_VERSION = "0.1.0";
-
-export interface SavedOptimizer {
-  kind: string; // OptimizerConfig["kind"]
-  scalars: Record<string, number>;
-  // For the first-order optimizers: one array per parameter, in parameter order. For L-BFGS: the
-  // flat vectors (d, prev_flat_grad) and the history (old_dirs, old_stps), oldest first.
-  tensors: Record<string, Float32Array[]>;
-}
 
 export interface CheckpointContent {
   model: string;
@@ -37,6 +43,10 @@ export interface CheckpointContent {
   state: Record<string, Float32Array>;
   // Shapes as the checkpoint stores them (for compatibility messages); filled in when loading.
   shapes?: Record<string, number[]>;
+  // Batch norm's `…num_batches_tracked` counters by name; filled in when loading (checked, and
+  // matched with the model's batch norms, but otherwise unused).
+  batchesTracked?: Record<string, number>;
+  // Null when the file holds none, or (format 3) when the load did not ask for it.
   optimizer: SavedOptimizer | null;
   standardizer: Standardizer | null;
   progress: { epoch: number; step: number };
@@ -50,33 +60,24 @@ export interface CheckpointContent {
   writtenBy?: { nnc: string; format: string } | null;
 }
 
-const L_BFGS = "lbfgs";
+const RUNNING_MEAN = ".running_mean";
 
-// Saving needs the shapes of the parameters and state, which the names alone do not give.
+// Saving needs the shapes of the parameters and state, which the names alone do not give. The
+// companion is staged first and renamed into place after the checkpoint (checkpoint-optimizer.ts
+// says why that order loses nothing).
 export function saveCheckpoint(path: string, content: CheckpointContent, shapes: Record<string, number[]>): void {
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, WritableTensor> = {};
   const shapeOf = (name: string, data: Float32Array) => shapes[name] ?? [data.length];
   for (const [name, data] of [...Object.entries(content.params), ...Object.entries(content.state)]) {
     tensors[name] = { shape: shapeOf(name, data), data };
   }
-  const paramNames = Object.keys(content.params);
-  const slots: Record<string, number> = {};
-  if (content.optimizer) {
-    const perParameter = content.optimizer.kind !== L_BFGS;
-    for (const [slot, list] of Object.entries(content.optimizer.tensors)) {
-      slots[slot] = list.length;
-      list.forEach((data, i) => {
-        const param = paramNames[i];
-        if (perParameter && param === undefined) throw new Error(`internal error: optimizer slot \`${slot}\` has more tensors than there are parameters`);
-        if (perParameter) tensors[`optimizer.${param}.${slot}`] = { shape: shapeOf(param!, data), data };
-        else tensors[`optimizer.${slot}.${i}`] = { shape: [data.length], data };
-      });
+  // Batch norm is the one layer with a running mean; PyTorch's module has a counter beside it.
+  for (const name of Object.keys(content.state)) {
+    if (name.endsWith(RUNNING_MEAN)) {
+      tensors[name.slice(0, -RUNNING_MEAN.length) + BATCHES_TRACKED] = { shape: [], dtype: "I64", data: BigInt64Array.of(BigInt(content.progress.step)) };
     }
   }
-  if (content.standardizer) {
-    tensors["standardize.mean"] = { shape: [content.standardizer.mean.length], data: content.standardizer.mean };
-    tensors["standardize.std"] = { shape: [content.standardizer.std.length], data: content.standardizer.std };
-  }
+  const paramNames = Object.keys(content.params);
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     nnc_version: NNC_VERSION,
@@ -86,7 +87,7 @@ export function saveCheckpoint(path: string, content: CheckpointContent, shapes:
     state: encodeJson(Object.keys(content.state)),
   };
   if (content.seed !== undefined && content.seed !== null) metadata.seed = encodeJson(content.seed);
-  if (content.optimizer) metadata.optimizer = encodeJson({ kind: content.optimizer.kind, scalars: content.optimizer.scalars, slots });
+  if (content.standardizer) metadata.standardize = encodeJson({ mean: Array.from(content.standardizer.mean), std: Array.from(content.standardizer.std) });
   if (content.scheduleState) metadata.schedule = encodeJson(content.scheduleState);
   if (content.earlyStoppingState) {
     metadata.early_stopping = encodeJson(content.earlyStoppingState);
@@ -94,99 +95,37 @@ export function saveCheckpoint(path: string, content: CheckpointContent, shapes:
     const { best, bestEpoch } = content.earlyStoppingState;
     if (best !== undefined) metadata.best_metric = encodeJson({ value: best, epoch: bestEpoch ?? null });
   }
+  const companion = content.optimizer ? encodeOptimizerFile(path, content.optimizer, paramNames, content.progress, shapeOf) : null;
+  if (companion) metadata.optimizer_file = encodeJson(companion.reference);
+  const bytes = encodeSafetensors(tensors, metadata);
   // The checkpoint's folder (e.g. `runs/`) is created on first use.
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
     throw new CheckpointError(path, `cannot create its folder: ${(error as Error).message}`);
   }
-  writeSafetensors(path, tensors, metadata);
-}
-
-// Reads a checkpoint written by nnc, or a plain safetensors file of weights (e.g. a PyTorch
-// state_dict saved with safetensors.torch.save_file), whose tensors are then all taken as
-// parameters or state: checkCompatible sorts them out against the model. Optimizer entries are
-// kept apart, so a load for `--init` simply ignores them.
-export function loadCheckpoint(path: string): CheckpointContent {
-  const { tensors, metadata } = readSafetensors(path);
-  const read = new MetadataReader(path, metadata);
-  const paramOrder = read.names("params");
-  const stateNames = new Set(read.names("state"));
-  const optimizerMeta = read.optimizer(Object.keys(tensors).length);
-  const optimizerTensors = optimizerMeta ? readOptimizerTensors(path, tensors, optimizerMeta, paramOrder) : {};
-
-  const params: Record<string, Float32Array> = {};
-  const state: Record<string, Float32Array> = {};
-  const shapes: Record<string, number[]> = {};
-  const written = metadata.format?.startsWith("nnc-checkpoint-") ? { nnc: metadata.nnc_version ?? "unknown", format: metadata.format } : null;
-  // A tensor the metadata lists as a parameter or state is one, whatever its name (a layer may be
-  // called `optimizer`); otherwise the `optimizer.` and `standardize.` entries of nnc's own files
-  // are set aside. A file nnc did not write has only weights and state.
-  const listed = new Set([...paramOrder, ...stateNames]);
-  const setAside = (name: string) =>
-    !listed.has(name) && (written ? name.startsWith("optimizer.") || name.startsWith("standardize.") : name === "standardize.mean" || name === "standardize.std");
-  for (const [name, tensor] of Object.entries(tensors)) {
-    if (setAside(name)) continue;
-    shapes[name] = tensor.shape;
-    (stateNames.has(name) ? state : params)[name] = tensor.data;
+  if (!companion) {
+    writeAtomically(path, bytes);
+    return;
   }
-  const mean = tensors["standardize.mean"];
-  const std = tensors["standardize.std"];
-  if (!mean !== !std) throw new CheckpointError(path, `it has \`standardize.${mean ? "mean" : "std"}\` without \`standardize.${mean ? "std" : "mean"}\``);
-  const standardizer = mean && std ? { mean: mean.data, std: std.data } : null;
-  if (standardizer) checkStandardizer(path, standardizer, null);
-  return {
-    model: metadata.model ?? "",
-    params,
-    state,
-    shapes,
-    optimizer: optimizerMeta ? { kind: optimizerMeta.kind, scalars: optimizerMeta.scalars, tensors: optimizerTensors } : null,
-    standardizer,
-    progress: read.progress(),
-    scheduleState: read.numbers("schedule"),
-    earlyStoppingState: read.numbers("early_stopping"),
-    seed: read.seed(),
-    writtenBy: written,
-  };
-}
-
-// Gathers the optimizer's tensors back into slot lists, by the names saveCheckpoint gave them.
-function readOptimizerTensors(
-  path: string,
-  tensors: Record<string, Tensor>,
-  meta: { kind: string; slots?: Record<string, number> },
-  paramOrder: string[],
-): Record<string, Float32Array[]> {
-  const out: Record<string, Float32Array[]> = {};
-  if (!meta.slots) {
-    // Format 1: every slot as `optimizer.<slot>.<index>`.
-    for (const [name, tensor] of Object.entries(tensors)) {
-      const match = /^optimizer\.(.+)\.(\d+)$/.exec(name);
-      if (match) (out[match[1]!] ??= [])[Number(match[2])] = tensor.data;
-    }
-    return out;
+  const companionPath = optimizerPath(path);
+  stageFile(companionPath, companion.bytes);
+  try {
+    writeAtomically(path, bytes);
+  } catch (error) {
+    discardStaged(companionPath);
+    throw error;
   }
-  for (const [slot, count] of Object.entries(meta.slots)) {
-    out[slot] = Array.from({ length: count }, (_, i) => {
-      const name = meta.kind === L_BFGS ? `optimizer.${slot}.${i}` : `optimizer.${paramOrder[i]}.${slot}`;
-      const tensor = tensors[name];
-      if (!tensor) throw new CheckpointError(path, `the optimizer's tensor \`${name}\` is missing`);
-      return tensor.data;
-    });
-  }
-  return out;
+  commitStaged(companionPath);
 }
 
 const show = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
-// PyTorch's BatchNorm keeps a step counter that nnc does not use (its momentum is fixed), so a
-// PyTorch state_dict's `…num_batches_tracked` entries are accepted and ignored.
-const IGNORED_SUFFIX = ".num_batches_tracked";
-
 // Problems that keep the checkpoint from fitting the model, one sentence each, naming the tensor
 // and, for a shape mismatch, both shapes. Batch-norm statistics that a weights-only file lacks are
 // not a problem (they keep their initial values); tensors the model lacks are. Tensors loaded as
-// parameters that the model knows as state are moved to the state.
+// parameters that the model knows as state are moved to the state. A `…num_batches_tracked` is
+// accepted for each of the model's batch norms (PyTorch's BatchNorm has one; nnc does not use it).
 export function checkCompatible(content: CheckpointContent, params: ParamInfo[], state: StateInfo[]): string[] {
   const problems: string[] = [];
   const shapes = content.shapes ?? {};
@@ -196,7 +135,6 @@ export function checkCompatible(content: CheckpointContent, params: ParamInfo[],
       delete content.params[s.name];
     }
   }
-  for (const name of Object.keys(content.params)) if (name.endsWith(IGNORED_SUFFIX)) delete content.params[name];
   const expected = new Map<string, number[]>([...params.map((p) => [p.name, p.shape] as const), ...state.map((s) => [s.name, s.shape] as const)]);
   for (const p of params) {
     if (!content.params[p.name]) problems.push(`missing parameter \`${p.name}\` (the model has ${show(p.shape)})`);
@@ -212,6 +150,11 @@ export function checkCompatible(content: CheckpointContent, params: ParamInfo[],
     if (!sameSize || (shapes[name] && show(have) !== show(want))) {
       problems.push(`\`${name}\` has shape ${show(have)} in the checkpoint but ${show(want)} in the model`);
     }
+  }
+  const batchNorms = new Set(state.filter((s) => s.name.endsWith(RUNNING_MEAN)).map((s) => s.name.slice(0, -RUNNING_MEAN.length)));
+  for (const name of Object.keys(content.batchesTracked ?? {})) {
+    const layer = name.slice(0, -BATCHES_TRACKED.length);
+    if (!batchNorms.has(layer)) problems.push(`unexpected tensor \`${name}\` []: the model has no batch norm \`${layer}\``);
   }
   return problems;
 }

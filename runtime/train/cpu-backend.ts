@@ -9,7 +9,7 @@ import { graphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { targetFeed, type Dataset } from "../data/dataset.ts";
 import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "./backend.ts";
 import type { PassMetrics } from "./metrics.ts";
 
@@ -131,11 +131,12 @@ export class CpuBackend implements TrainingBackend {
     const state = new Map([...this.state, ...this.evalMetrics]);
     const stateFeeds = Object.fromEntries(state);
     for (const buffer of this.evalMetrics.values()) buffer.fill(0);
+    const targets = targetFeed(dataset); // class labels as the i32 target takes them
     for (let start = 0; start < dataset.n; start += size) {
       const n = Math.min(size, dataset.n - start);
       const inputs = {
         [this.evaluation.input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
-        [this.evaluation.target]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+        [this.evaluation.target]: targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
       };
       this.run(this.evaluation, inputs, state, stateFeeds, n, 0);
     }

@@ -17,7 +17,7 @@
 import type { TrainConfig } from "../../compiler/ir/config.ts";
 import { slotStateName, stepScalars } from "../../compiler/step/build.ts";
 import type { ModelPrograms } from "../../compiler/step/programs.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { targetFeed, type Dataset } from "../data/dataset.ts";
 import { Batches } from "../data/batches.ts";
 import type { Standardizer } from "../data/standardize.ts";
 import type { StepResult, TensorState, TrainingBackend } from "./backend.ts";
@@ -177,7 +177,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     let lbfgsEpoch: EpochReport["lbfgs"] = null;
     let lr = schedule.lr;
     if (lbfgs) {
-      const batch = { features: data.train.features, targets: data.train.targets, size: data.train.n };
+      const batch = { features: data.train.features, targets: targetFeed(data.train), size: data.train.n };
       const seed = stepSeed(config.seed, step);
       const flat = [await backend.readFlatParams()];
       const result = await lbfgs.step(flat, async () => {

@@ -2,7 +2,8 @@
 // little-endian header length N, N bytes of UTF-8 JSON naming each tensor's dtype, shape and byte
 // range in the data (`data_offsets`, relative to the end of the header) plus an optional
 // "__metadata__" map of strings, then the raw little-endian data, tensor after tensor with no gaps.
-// nnc writes F32 and reads F32, F64, F16, BF16, I64 and I32 (converted to Float32Array).
+// nnc writes F32 (and I64 for PyTorch's integer buffers, batch norm's num_batches_tracked) and
+// reads F32, F64, F16, BF16, I64 and I32 (converted to Float32Array, with the file's dtype kept).
 //
 // The header is padded with spaces (which the format allows) so the data starts 8-byte aligned.
 // Writes are atomic: a temp file in the same folder, fsync, then rename, so a failed or
@@ -19,7 +20,19 @@ import { dirname } from "node:path";
 export interface Tensor {
   shape: number[];
   data: Float32Array;
+  // When read: the dtype the file stores the tensor in (its values are converted to float32).
+  dtype?: string;
 }
+
+// A tensor written as 64-bit integers, PyTorch's dtype for counters (batch norm's
+// num_batches_tracked), whose values a Float32Array could not hold exactly past 2^24.
+export interface Int64Tensor {
+  shape: number[];
+  dtype: "I64";
+  data: BigInt64Array;
+}
+
+export type WritableTensor = Tensor | Int64Tensor;
 
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
@@ -41,12 +54,11 @@ export class CheckpointError extends Error {
 // The dtypes nnc reads, with their sizes in bytes.
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
-
 // On a little-endian machine (every machine Node runs on in practice) Float32Array's bytes are
 // already in the file's order, so tensors are copied as bytes rather than value by value.
 const LITTLE_ENDIAN = endianness() === "LE";
 
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, WritableTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const names = Object.keys(tensors);
@@ -57,8 +69,9 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
     if (count !== data.length) {
       throw new Error(`internal error: tensor \`${name}\` has shape [${shape.join(", ")}] but ${data.length} values`);
     }
-    header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + data.length * 4] };
-    offset += data.length * 4;
+    const dtype = data instanceof BigInt64Array ? "I64" : "F32";
+    header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
+    offset += data.byteLength;
   }
   let json = JSON.stringify(header);
   json += " ".repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
@@ -71,6 +84,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   for (const name of names) {
     const { data } = tensors[name]!;
     if (LITTLE_ENDIAN) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    else if (data instanceof BigInt64Array) for (let i = 0; i < data.length; i++) view.setBigInt64(at + 8 * i, data[i]!, true);
     else for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
     at += data.byteLength;
   }
@@ -119,7 +133,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
     if (count * size! !== end - begin) {
       fail(`tensor \`${name}\` has shape [${shape.join(", ")}] of ${dtype} (${count * size!} bytes) but its data_offsets cover ${end - begin} bytes`);
     }
-    tensors[name] = { shape, data: toFloat32(bytes, dataStart + begin, count, dtype) };
+    tensors[name] = { shape, data: toFloat32(bytes, dataStart + begin, count, dtype), dtype };
     ranges.push({ name, begin, end });
   }
   checkOverlaps(ranges, fail);
@@ -210,28 +224,38 @@ export function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-export function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(path: string, tensors: Record<string, WritableTensor>, metadata: Record<string, string> = {}): void {
   writeAtomically(path, encodeSafetensors(tensors, metadata));
 }
 
 export function readSafetensors(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
+  return decodeSafetensors(readFileBytes(path), path);
+}
+
+// A file's bytes, as a CheckpointError naming it when it cannot be read. Only a regular file: a
+// device such as /dev/zero would otherwise be read until memory runs out.
+export function readFileBytes(path: string): Uint8Array {
   try {
-    // Only a regular file: a device such as /dev/zero would otherwise be read until memory runs out.
     statRegularFile(path);
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (error) {
     if (error instanceof FileReadError) throw new CheckpointError(path, error.reason);
     throw new CheckpointError(path, describeFsError(error));
   }
-  return decodeSafetensors(bytes, path);
 }
 
 // Writes `bytes` to a temp file beside `path`, flushes it to disk, and renames it over `path`
 // (atomic on POSIX file systems), so readers see either the old file or the whole new one. On any
 // failure the temp file is removed and `path` is left as it was.
 export function writeAtomically(path: string, bytes: Uint8Array): void {
-  const folder = dirname(path);
+  stageFile(path, bytes);
+  commitStaged(path);
+}
+
+// The two halves of writeAtomically, for a save of two files that must change together (a
+// checkpoint and its optimizer state): `stageFile` writes and flushes the temp file beside `path`,
+// `commitStaged` renames it over `path`. Between the two, `path` is as it was.
+export function stageFile(path: string, bytes: Uint8Array): void {
   const temp = tempPathFor(path);
   try {
     const fd = openSync(temp, "w");
@@ -242,17 +266,30 @@ export function writeAtomically(path: string, bytes: Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(temp, path);
   } catch (error) {
-    // The cleanup must not hide the error that matters (it fails when the temp path is a folder).
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // Nothing of ours to remove.
-    }
+    discardStaged(path);
     throw new CheckpointError(path, `cannot write: ${(error as Error).message}`);
   }
-  syncFolder(folder);
+}
+
+export function commitStaged(path: string): void {
+  try {
+    renameSync(tempPathFor(path), path);
+  } catch (error) {
+    discardStaged(path);
+    throw new CheckpointError(path, `cannot write: ${(error as Error).message}`);
+  }
+  syncFolder(dirname(path));
+}
+
+// Removes a staged temp file. The cleanup must not hide the error that matters (it fails when the
+// temp path is a folder).
+export function discardStaged(path: string): void {
+  try {
+    rmSync(tempPathFor(path), { force: true });
+  } catch {
+    // Nothing of ours to remove.
+  }
 }
 
 // Flushes the folder's entry for the renamed file too, so the rename survives a power loss. Not

@@ -3,17 +3,21 @@
 // buffers of its real size filled with random values (buffers never written can read faster), at
 // the symbolic dims the caller expects (a batch of 128 unless told). The first dispatch of each
 // candidate is a warm-up: lavapipe compiles a shader at its first dispatch, not at pipeline
-// creation, so that time is tuning time, not a measurement; the winner's pipeline is then already
-// compiled for the program. A choice holds for every matmul of the same shape: sizes (at the
-// timed dims), transposes, and whether each operand is a buffer or computed in the kernel (a fused
-// prologue makes every load dearer). Choices are cached per adapter (autotune-cache.ts) under
-// that shape, the candidate list and MATMUL_KERNELS_VERSION, so a second run, or a second program
-// of the same model (evaluation after training), does not tune again. Tuning stops at a time
-// budget: matmuls not reached yet get the default variant for this run and are tuned by a later
-// one.
+// creation, so that time is tuning time, not a measurement. A choice holds for every matmul of
+// the same shape: sizes (at the timed dims), transposes, and whether each operand is a buffer or
+// computed in the kernel (a fused prologue makes every load dearer). Choices are cached per
+// adapter (autotune-cache.ts) under that shape, the candidate list and MATMUL_KERNELS_VERSION.
 //
-// `NNC_MATMUL` (or a program's `matmul` option) forces one variant by name for every matmul
-// ("naive", "blocked8x4", "subgroup8x2@8", …), or "default" for the untimed default.
+// Timing costs compiles (seconds on a software adapter), so it does not hold up the start of a
+// run: by default ("auto") a program takes the cached choice of each shape, or the default
+// variant for a shape never timed, and the backend times those shapes after training
+// (WebGpuBackend.tunePending), for the next run. "tune" times them before the program is built.
+// Tuning stops at a time budget: shapes not reached yet keep the default variant and are timed
+// by a later run.
+//
+// `NNC_MATMUL` (or a program's `matmul` option) sets the policy: "auto", "tune", "default" (the
+// untimed default everywhere), or one variant's name forced for every matmul ("naive",
+// "blocked8x4", "subgroup8x2@8", …).
 
 import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
 import { concreteShape } from "../../compiler/ir/graph.ts";
@@ -24,7 +28,7 @@ import type { GpuContext } from "./device.ts";
 import { prepareKernel, type KernelRunner } from "./kernel-timer.ts";
 
 export interface TuneOptions {
-  matmul?: string; // "tune" (the default), "default", or a variant's name
+  matmul?: string; // "auto" (the default), "tune", "default", or a variant's name
   bindings?: Record<string, number>; // symbolic dims to time at; each unbound one is 128
   budgetSeconds?: number; // default 60
   maxStorageBuffers: number;
@@ -36,7 +40,8 @@ export interface MatmulChoice {
   shape: string; // "128×784·784×256 (Bᵀ)"
   variant: string;
   ms: Record<string, number>; // per candidate, per dispatch (Infinity, or null from the cache, when it failed); empty when not timed
-  source: "timed" | "cache" | "forced" | "default";
+  // "pending": the default variant for now, to be timed after the run ("auto").
+  source: "timed" | "cache" | "forced" | "default" | "pending";
 }
 
 export interface TuningReport {
@@ -59,7 +64,7 @@ export async function chooseMatmulVariants(
   outputs: number[],
   options: TuneOptions,
 ): Promise<{ variantOf: (node: IRNode<"matmul">) => MatmulVariant; report: TuningReport }> {
-  const policy = options.matmul ?? envPolicy() ?? "tune";
+  const policy = options.matmul ?? envPolicy() ?? "auto";
   const candidates = candidateList(gpu);
   const matmuls = graph.nodes.filter((n): n is IRNode<"matmul"> => n.op === "matmul");
   const chosen = new Map<number, MatmulVariant>();
@@ -71,7 +76,7 @@ export async function chooseMatmulVariants(
   const used = matmuls.filter((m) => base.kernels.some((k) => k.nodes.includes(m.id)));
   if (used.length === 0) return { variantOf, report };
 
-  if (policy !== "tune") {
+  if (policy !== "tune" && policy !== "auto") {
     const forced = policy === "default" ? defaultVariant(gpu) : parseVariant(policy);
     if (!forced) unknown(policy, gpu);
     if (forced.kind === "subgroup" && forced.lanes !== gpu.adapter.subgroupSize) {
@@ -98,10 +103,10 @@ export async function chooseMatmulVariants(
       report.matmuls.push(describe(graph, base, m, hit.variant, hit.ms, "cache"));
       continue;
     }
-    if (performance.now() - started > budget) {
+    if (policy === "auto" || performance.now() - started > budget) {
       const fallback = defaultVariant(gpu);
       chosen.set(m.id, fallback);
-      report.matmuls.push(describe(graph, base, m, variantName(fallback), {}, "default"));
+      report.matmuls.push(describe(graph, base, m, variantName(fallback), {}, "pending"));
       continue;
     }
     const kernels = candidates.map((candidate) => (candidate.kind === "naive" ? base : plan(m, candidate)));

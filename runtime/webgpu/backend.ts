@@ -1,5 +1,6 @@
 // WebGPU as a training backend: the model's parameters, batch-norm statistics, optimizer slots
-// and metric accumulators live in GPU buffers for the whole run, and the compiled programs
+// and metric accumulators live in GPU buffers for the whole run, packed into a few arenas
+// (compiler/codegen/wgsl/layout.ts) so that one binding reaches all of them, and the compiled programs
 // (compiler/step/programs.ts) run on them. A training step is one command buffer and one submit;
 // the only thing read back per step is a few bytes (the loss and the running accuracy), mapped
 // asynchronously so the next step is already queued when the loop awaits it.
@@ -8,9 +9,11 @@ import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
 import { graphIo, stepOutputs, type GraphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { targetFeed, type Dataset } from "../data/dataset.ts";
 import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
+import { packArenas } from "../../compiler/codegen/wgsl/layout.ts";
+import type { ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
 import type { TuningReport } from "./autotune.ts";
 import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
@@ -19,6 +22,11 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 // The evaluation keeps its metric accumulators apart from training's, under this prefix.
 const EVAL = "eval.";
+
+// A resident tensor: where it lives in the arenas, and its size in elements.
+interface Resident extends ResidentPlace {
+  size: number;
+}
 
 export class WebGpuBackend implements TrainingBackend {
   readonly kind = "webgpu" as const;
@@ -31,13 +39,13 @@ export class WebGpuBackend implements TrainingBackend {
   private disposed = false;
   private readonly io: { step: GraphIo; evaluation: GraphIo; inference: GraphIo };
   // The inputs of every step, built once: the batch's arrays and one array per scalar input.
-  private readonly stepInputs: Record<string, Float32Array> = {};
+  private readonly stepInputs: Record<string, Float32Array | Int32Array> = {};
 
   private constructor(
     private readonly gpu: GpuContext,
     private readonly programs: ModelPrograms,
-    private readonly tensors: Map<string, GPUBuffer>, // params, state, slots, metrics (EVAL's too)
-    private readonly sizes: Map<string, number>,
+    private readonly arenas: GPUBuffer[],
+    private readonly tensors: Map<string, Resident>, // params, state, slots, metrics (EVAL's too)
     private readonly stepProgram: GpuProgram,
     private readonly stepReads: string[], // names of what a step reads back, in stepProgram's order
     private readonly evalProgram: GpuProgram,
@@ -50,38 +58,40 @@ export class WebGpuBackend implements TrainingBackend {
     });
   }
 
-  // Creates the buffers, uploads the starting weights and compiles every pipeline. `warmBatch`:
+  // Creates the arenas, uploads the starting weights and compiles every pipeline. `warmBatch`:
   // dispatch every kernel once at this batch size before returning (GpuProgram.warm), so the
   // first step does not pay for compiling shaders (lavapipe compiles at the first dispatch).
   static async create(gpu: GpuContext, programs: ModelPrograms, initial: { params: Float32Array[]; state: Float32Array[] }, options: { warmBatch?: number } = {}): Promise<WebGpuBackend> {
     const { device } = gpu;
     const step = programs.step.graph;
     const evaluation = programs.evaluation;
-    const tensors = new Map<string, GPUBuffer>();
-    const sizes = new Map<string, number>();
-    const create = (name: string, shape: number[], values: Float32Array | number) => {
-      const size = sizeOf(shape);
-      checkBindingSize(device, size * 4, `\`${name}\` [${shape.join(", ")}]`);
-      const buffer = device.createBuffer({ label: name, size: Math.max(4, size * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-      if (size) device.queue.writeBuffer(buffer, 0, typeof values === "number" ? new Float32Array(size).fill(values) : values);
-      tensors.set(name, buffer);
-      sizes.set(name, size);
-    };
-    step.params.forEach((p, i) => create(p.name, p.shape, initial.params[i]!));
+    const list: { name: string; shape: number[]; values: Float32Array | number }[] = [];
+    step.params.forEach((p, i) => list.push({ name: p.name, shape: p.shape, values: initial.params[i]! }));
     for (const s of step.state) {
       const k = programs.modelState.indexOf(s.name);
-      create(s.name, s.shape, k >= 0 ? initial.state[k]! : s.init);
+      list.push({ name: s.name, shape: s.shape, values: k >= 0 ? initial.state[k]! : s.init });
     }
-    for (const s of evaluation.state) if (s.name.startsWith("metric.")) create(EVAL + s.name, s.shape, 0);
+    for (const s of evaluation.state) if (s.name.startsWith("metric.")) list.push({ name: EVAL + s.name, shape: s.shape, values: 0 });
+    for (const t of list) checkBindingSize(device, sizeOf(t.shape) * 4, `\`${t.name}\` [${t.shape.join(", ")}]`);
+    const packed = packArenas(list.map((t) => sizeOf(t.shape)), Math.floor(device.limits.maxStorageBufferBindingSize / 4));
+    const arenas = packed.arenas.map((elements, k) =>
+      device.createBuffer({ label: `resident arena ${k}`, size: Math.max(4, elements * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
+    );
+    const tensors = new Map<string, Resident>();
+    list.forEach((t, i) => {
+      const place = { ...packed.places[i]!, size: sizeOf(t.shape) };
+      tensors.set(t.name, place);
+      if (place.size) device.queue.writeBuffer(arenas[place.arena]!, place.offset * 4, typeof t.values === "number" ? new Float32Array(place.size).fill(t.values) : t.values);
+    });
 
     // The evaluation's metrics live under EVAL; everything else is shared by name.
     const tensorOf = (graph: Graph, name: string) => tensors.get(graph === evaluation && name.startsWith("metric.") ? EVAL + name : name);
-    const resident = (graph: Graph) => (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null);
+    const resident = (graph: Graph) => ({ arenas, place: (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null) });
     const updates = (graph: Graph) => [...graph.paramUpdates, ...graph.stateUpdates].map((u) => ({ node: u.node, target: tensorOf(graph, u.name) ?? missing(u.name) }));
     const reads = stepOutputs(step).read;
     const stepProgram = await GpuProgram.create(gpu, step, { read: reads.map((r) => r.node), updates: updates(step), resident: resident(step) });
     const evalProgram = await GpuProgram.create(gpu, evaluation, { read: [], updates: updates(evaluation), resident: resident(evaluation) });
-    const backend = new WebGpuBackend(gpu, programs, tensors, sizes, stepProgram, reads.map((r) => r.name), evalProgram);
+    const backend = new WebGpuBackend(gpu, programs, arenas, tensors, stepProgram, reads.map((r) => r.name), evalProgram);
     if (options.warmBatch) {
       backend.warmSeconds =
         (await stepProgram.warm({ [backend.io.step.batchDim]: options.warmBatch })) + (await evalProgram.warm({ [backend.io.evaluation.batchDim]: options.warmBatch }));
@@ -122,7 +132,7 @@ export class WebGpuBackend implements TrainingBackend {
       const graph = this.programs.step.graph;
       this.gradientProgram ??= await GpuProgram.create(this.gpu, graph, {
         read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
-        resident: (node) => this.resident(node),
+        resident: this.residentSpec(),
       });
       const { input, target, batchDim } = this.io.step;
       const inputs = { [input]: batch.features, [target!]: batch.targets };
@@ -139,9 +149,9 @@ export class WebGpuBackend implements TrainingBackend {
     return this.guard(async () => {
       let offset = 0;
       for (const p of this.programs.params) {
-        const size = this.sizes.get(p.name)!;
-        this.gpu.device.queue.writeBuffer(this.tensors.get(p.name)!, 0, values.subarray(offset, offset + size));
-        offset += size;
+        const tensor = this.tensors.get(p.name) ?? missing(p.name);
+        this.write(tensor, values.subarray(offset, offset + tensor.size));
+        offset += tensor.size;
       }
     });
   }
@@ -151,11 +161,12 @@ export class WebGpuBackend implements TrainingBackend {
       const { input, target, batchDim } = this.io.evaluation;
       for (const slot of METRIC_STATE) this.zero(EVAL + metricStateName(slot));
       const size = Math.max(1, Math.min(batchSize, dataset.n));
+      const targets = targetFeed(dataset); // class labels as the i32 target takes them
       for (let start = 0; start < dataset.n; start += size) {
         const n = Math.min(size, dataset.n - start);
         const inputs = {
           [input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
-          [target!]: dataset.targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+          [target!]: targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
         };
         const encoder = this.gpu.device.createCommandEncoder();
         this.evalProgram.encode(encoder, { inputs }, { [batchDim]: n });
@@ -172,7 +183,7 @@ export class WebGpuBackend implements TrainingBackend {
       if (node === undefined) throw new InternalError(`the model has no output ${output}`);
       let program = this.predictPrograms.get(output);
       if (!program) {
-        program = await GpuProgram.create(this.gpu, graph, { read: [node], resident: (source) => this.resident(source) });
+        program = await GpuProgram.create(this.gpu, graph, { read: [node], resident: this.residentSpec() });
         this.predictPrograms.set(output, program);
       }
       const { input, batchDim } = this.io.inference;
@@ -198,9 +209,9 @@ export class WebGpuBackend implements TrainingBackend {
     return this.guard(async () => {
       for (const group of [values.params, values.state, values.slots]) {
         for (const [name, value] of Object.entries(group ?? {})) {
-          const buffer = this.tensors.get(name);
-          if (!buffer || this.sizes.get(name) !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
-          if (value.length) this.gpu.device.queue.writeBuffer(buffer, 0, value);
+          const tensor = this.tensors.get(name);
+          if (!tensor || tensor.size !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
+          this.write(tensor, value);
         }
       }
     });
@@ -209,9 +220,10 @@ export class WebGpuBackend implements TrainingBackend {
   stats(batch: number): Record<string, number | string> {
     return {
       plannedBytes: this.stepProgram.plannedBytes({ [this.io.step.batchDim]: batch }),
-      dispatches: this.stepProgram.kernels.length,
+      dispatches: this.stepProgram.dispatchCount,
       submits: 1,
-      kernels: this.stepProgram.kernels.length + this.evalProgram.kernels.length,
+      kernels: this.stepProgram.kernels.length,
+      pipelines: this.stepProgram.dispatchCount + this.evalProgram.dispatchCount,
       warmSeconds: this.warmSeconds ?? -1,
       adapter: adapterName(this.gpu.adapter),
       // How the matmul variants were chosen when the programs were created, and which.
@@ -221,13 +233,34 @@ export class WebGpuBackend implements TrainingBackend {
     };
   }
 
+  // Times the matmul shapes that ran in the default variant because they were never timed on
+  // this adapter, within `budgetSeconds`, so that the next run finds them in the autotune cache.
+  // Returns a line for the user, or null when there was nothing to time.
+  tunePending(budgetSeconds: number): Promise<string | null> {
+    return this.guard(async () => {
+      const started = performance.now();
+      const reports: TuningReport[] = [];
+      for (const program of [this.stepProgram, this.evalProgram]) {
+        const left = budgetSeconds - (performance.now() - started) / 1000;
+        const report = left > 0 ? await program.tunePending(left) : null;
+        if (report) reports.push(report);
+      }
+      if (reports.length === 0) return null;
+      const timed = new Set(reports.flatMap((r) => r.matmuls.filter((m) => m.source === "timed").map((m) => m.shape)));
+      const left = new Set(reports.flatMap((r) => r.matmuls.filter((m) => m.source === "pending").map((m) => m.shape)));
+      const seconds = (performance.now() - started) / 1000;
+      const rest = left.size ? `; ${left.size} left for a later run` : "";
+      return `timed the matmul variants of ${timed.size} shape${timed.size === 1 ? "" : "s"} for the next run in ${seconds.toFixed(1)} s (cached in ${reports[0]!.cache})${rest}`;
+    });
+  }
+
   dispose(): void {
     this.disposed = true;
     this.stepProgram.destroy();
     this.evalProgram.destroy();
     this.gradientProgram?.destroy();
     for (const p of this.predictPrograms.values()) p.destroy();
-    for (const buffer of this.tensors.values()) buffer.destroy();
+    for (const arena of this.arenas) arena.destroy();
   }
 
   // Runs `work`, turning any failure after the device was lost into a GpuLostError: a lost device
@@ -245,36 +278,41 @@ export class WebGpuBackend implements TrainingBackend {
     }
   }
 
-  // The resident buffer of a parameter or state source of the inference or gradient programs.
-  private resident(node: IRNode): GPUBuffer | null {
-    return node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null;
+  // The resident arenas, and where each param or state source of the inference or gradient
+  // programs lives in them.
+  private residentSpec(): { arenas: GPUBuffer[]; place: (node: IRNode) => ResidentPlace | null } {
+    return { arenas: this.arenas, place: (node) => (node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null) };
+  }
+
+  private write(tensor: Resident, values: Float32Array): void {
+    if (tensor.size) this.gpu.device.queue.writeBuffer(this.arenas[tensor.arena]!, tensor.offset * 4, values);
   }
 
   private zero(name: string): void {
-    const buffer = this.tensors.get(name);
-    if (buffer) this.gpu.device.queue.writeBuffer(buffer, 0, new Float32Array(this.sizes.get(name)!));
+    const tensor = this.tensors.get(name);
+    if (tensor) this.write(tensor, new Float32Array(tensor.size));
   }
 
-  // Copies of named resident buffers, read back with one submit.
+  // Copies of named resident tensors, read back with one submit.
   private async download(names: string[]): Promise<Float32Array[]> {
     const { device } = this.gpu;
+    const tensors = names.map((name) => this.tensors.get(name) ?? missing(name));
     const offsets: number[] = [];
     let total = 0;
-    for (const name of names) {
+    for (const tensor of tensors) {
       offsets.push(total);
-      total += this.sizes.get(name) ?? missing(name);
+      total += tensor.size;
     }
     const staging = device.createBuffer({ size: Math.max(4, total * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder();
-    names.forEach((name, i) => {
-      const bytes = this.sizes.get(name)! * 4;
-      if (bytes) encoder.copyBufferToBuffer(this.tensors.get(name)!, 0, staging, offsets[i]! * 4, bytes);
+    tensors.forEach((tensor, i) => {
+      if (tensor.size) encoder.copyBufferToBuffer(this.arenas[tensor.arena]!, tensor.offset * 4, staging, offsets[i]! * 4, tensor.size * 4);
     });
     device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     const all = new Float32Array(staging.getMappedRange().slice(0));
     staging.destroy();
-    return names.map((name, i) => all.slice(offsets[i]!, offsets[i]! + this.sizes.get(name)!));
+    return tensors.map((tensor, i) => all.slice(offsets[i]!, offsets[i]! + tensor.size));
   }
 
   // The metrics accumulated under `prefix` (training's: "", the evaluation's: EVAL), then zeroed.
@@ -294,7 +332,9 @@ function tuningSummary(reports: TuningReport[]): string {
   if (choices.length === 0) return "no matmuls";
   if (choices.some((c) => c.source === "forced")) return `matmul variant forced (${[...new Set(choices.map((c) => c.variant))].join(", ")})`;
   if (seconds > 0) return `${seconds.toFixed(1)} s timing matmul variants`;
-  return choices.every((c) => c.source === "cache") ? "matmul variants from the autotune cache" : "default matmul variants";
+  if (choices.every((c) => c.source === "cache")) return "matmul variants from the autotune cache";
+  const pending = new Set(choices.filter((c) => c.source === "pending").map((c) => c.shape)).size;
+  return pending ? `default matmul variants for ${pending} shape${pending === 1 ? "" : "s"} not timed on this adapter yet (timed after training)` : "default matmul variants";
 }
 
 function missing(name: string): never {

@@ -3,7 +3,7 @@
 // from submit to `onSubmittedWorkDone` (lavapipe has no timestamp queries). The autotuner times
 // matmul candidates with it; bench/webgpu-kernels.ts times every kernel of a step.
 
-import { workgroupGrid, type Kernel, type UniformLayout } from "../../compiler/codegen/wgsl/kernels.ts";
+import { workgroupGrid, workgroups, type Kernel, type UniformLayout } from "../../compiler/codegen/wgsl/kernels.ts";
 import { concreteShape, type Graph } from "../../compiler/ir/graph.ts";
 import { Rng } from "../rng.ts";
 import type { GpuContext } from "./device.ts";
@@ -39,7 +39,7 @@ export async function prepareKernel(gpu: GpuContext, graph: Graph, uniform: Unif
     entries.push({ binding: entries.length, resource: { buffer } });
   }
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-  const grid = workgroupGrid(kernel, concreteShape(kernel.count, bindings));
+  const grid = workgroupGrid(workgroups(kernel, concreteShape(kernel.count, bindings)));
   return {
     async run(dispatches) {
       const start = performance.now();

@@ -1,29 +1,31 @@
-// Runs an IR graph on a WebGPU device: the graph's kernels (compiler/codegen/wgsl) compiled into
-// pipelines once, and for each set of symbolic-dim bindings a plan of buffers, bind groups and
-// workgroup counts, built on first use and reused, so a steady loop allocates nothing. A run
-// uploads the fed inputs, encodes every dispatch into one compute pass, copies updated tensors
-// into their resident buffers and the requested outputs into one mappable buffer, and submits
-// once. It is the GPU counterpart of runtime/cpu/executor.ts, against which it is tested.
+// Runs an IR graph on a WebGPU device: the graph's program (compiler/codegen/wgsl/dispatches.ts)
+// compiled into pipelines once, and for each set of symbolic-dim bindings the buffers, bind groups
+// and workgroup counts, made on first use and reused, so a steady loop allocates nothing. A run
+// uploads the fed inputs, encodes every dispatch into one compute pass, copies the updates that
+// were not written in place into their resident tensors and the requested outputs into one
+// mappable buffer, and submits once. It is the GPU counterpart of runtime/cpu/executor.ts,
+// against which it is tested.
 //
-// Parameters and state may be resident: buffers that outlive the program and are shared by the
-// programs of one model (runtime/webgpu/backend.ts). A program then reads them in place and
-// writes its updates back to them after all its kernels ran, so every kernel saw the old values.
+// Parameters and state may be resident: packed into arenas that outlive the program and are
+// shared by the programs of one model (runtime/webgpu/backend.ts). A program reads them in place
+// and writes its updates into them, in place where the plan allows, else after its last dispatch.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import { planKernels, workgroupGrid, type Kernel, type KernelPlan } from "../../compiler/codegen/wgsl/kernels.ts";
+import { planProgram, type ProgramPlan, type ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
+import { workgroupGrid, workgroups, type Kernel } from "../../compiler/codegen/wgsl/kernels.ts";
+import type { BufferRef, Place } from "../../compiler/codegen/wgsl/layout.ts";
 import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
 import type { Feeds } from "../cpu/types.ts";
 import { checkBindingSize, type GpuContext } from "./device.ts";
-import { shareBuffers } from "../../compiler/codegen/wgsl/buffers.ts";
-import { chooseMatmulVariants, type TuningReport } from "./autotune.ts";
+import { chooseMatmulVariants, type TuneOptions, type TuningReport } from "./autotune.ts";
 import { pipelineFor } from "./pipelines.ts";
 
 export interface ProgramSpec {
   read: number[]; // nodes whose values come back from a run
-  // Node values copied into resident buffers after the kernels (parameter and state updates).
-  updates?: { node: number; target: GPUBuffer }[];
-  // The resident buffer of a param or state source, or null to feed it every run.
-  resident?: (source: IRNode) => GPUBuffer | null;
+  // Node values written into resident tensors (parameter and state updates).
+  updates?: { node: number; target: ResidentPlace }[];
+  // The resident arenas, and where a param or state source lives in them (null: feed it every run).
+  resident?: { arenas: GPUBuffer[]; place: (source: IRNode) => ResidentPlace | null };
   // How matmuls are computed (runtime/webgpu/autotune.ts): "tune" (the default, unless the
   // NNC_MATMUL environment variable says otherwise), "default", or a variant's name.
   matmul?: string;
@@ -37,8 +39,7 @@ interface Dispatch {
 }
 
 interface BufferPlan {
-  buffers: Map<number, GPUBuffer>; // materialized node → its buffer
-  owned: GPUBuffer[]; // the buffers this plan created (not the resident ones)
+  slots: GPUBuffer[];
   sizes: Map<number, number>; // node → element count
   dispatches: Dispatch[];
   readOffsets: number[]; // where each read output starts in a staging buffer, in elements
@@ -47,59 +48,84 @@ interface BufferPlan {
   dims: GPUBuffer;
   dimValues: Uint32Array; // the `dims` uniform: symbols, seed, then the scalars' f32 bits
   scalarValues: Float32Array; // a view of the scalars' part of dimValues
-  bytes: number; // bytes of the buffers this plan allocated
+  bytes: number; // bytes of the slots
 }
 
-const SOURCE_OPS = new Set(["input", "param", "state"]);
 const MAX_PLANS = 4;
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-
-type FullSpec = Required<Omit<ProgramSpec, "matmul" | "tuneBindings">>;
 
 export class GpuProgram {
   readonly kernels: Kernel[];
   private readonly plans = new Map<string, BufferPlan>();
-  private readonly fedSources: IRNode[];
+  private readonly residentArenas: GPUBuffer[];
 
   private constructor(
     private readonly gpu: GpuContext,
-    private readonly spec: FullSpec,
-    readonly plan: KernelPlan,
+    private readonly spec: { read: number[]; updates: { node: number; target: ResidentPlace }[] },
+    readonly plan: ProgramPlan,
     private readonly pipelines: GPUComputePipeline[],
+    private readonly arenas: GPUBuffer[], // the program's own arenas
+    residentArenas: GPUBuffer[],
     readonly tuning: TuningReport, // which variant each matmul got, and why
+    private readonly tuneWith: { graph: Graph; outputs: number[]; options: TuneOptions },
   ) {
     this.kernels = plan.kernels;
-    this.fedSources = plan.order.filter((n) => SOURCE_OPS.has(n.op) && plan.materialized.has(n.id) && !spec.resident(n));
+    this.residentArenas = residentArenas;
   }
 
   static async create(gpu: GpuContext, graph: Graph, spec: ProgramSpec | number[]): Promise<GpuProgram> {
-    const full: FullSpec = Array.isArray(spec)
-      ? { read: spec, updates: [], resident: () => null }
-      : { read: spec.read, updates: spec.updates ?? [], resident: spec.resident ?? (() => null) };
-    const outputs = [...full.read, ...full.updates.map((u) => u.node)];
-    for (const id of outputs) if (!graph.nodes[id]) throw new InternalError(`no IR node ${id} to compute`);
-    const maxStorageBuffers = gpu.device.limits.maxStorageBuffersPerShaderStage;
     const options: ProgramSpec = Array.isArray(spec) ? { read: spec } : spec;
-    const { variantOf, report } = await chooseMatmulVariants(gpu, graph, outputs, { matmul: options.matmul, bindings: options.tuneBindings, maxStorageBuffers });
-    const plan = planKernels(graph, outputs, { maxStorageBuffers, matmulVariant: variantOf });
-    const pipelines = await Promise.all(plan.kernels.map((k) => pipelineFor(gpu.device, k.code, k.name)));
-    return new GpuProgram(gpu, full, plan, pipelines, report);
+    const updates = options.updates ?? [];
+    const outputs = [...options.read, ...updates.map((u) => u.node)];
+    for (const id of outputs) if (!graph.nodes[id]) throw new InternalError(`no IR node ${id} to compute`);
+    const { device } = gpu;
+    const maxStorageBuffers = device.limits.maxStorageBuffersPerShaderStage;
+    const tuneOptions: TuneOptions = { matmul: options.matmul, bindings: options.tuneBindings, maxStorageBuffers };
+    const { variantOf, report } = await chooseMatmulVariants(gpu, graph, outputs, tuneOptions);
+    const plan = planProgram(
+      graph,
+      { read: options.read, updates, resident: options.resident?.place ?? (() => null), maxBindingElements: Math.floor(device.limits.maxStorageBufferBindingSize / 4) },
+      { maxStorageBuffers, matmulVariant: variantOf },
+    );
+    const pipelines = await Promise.all(plan.dispatches.map((d) => pipelineFor(device, d.code, d.name)));
+    const arenas = plan.arenas.map((elements) => device.createBuffer({ size: Math.max(4, elements * 4), usage: STORAGE() }));
+    return new GpuProgram(gpu, { read: options.read, updates }, plan, pipelines, arenas, options.resident?.arenas ?? [], report, { graph, outputs, options: tuneOptions });
+  }
+
+  // Times the matmul shapes this program took the default variant for (autotune.ts, "auto"), for
+  // the programs of later runs, which find the choices in the cache; this one keeps its kernels.
+  // Returns the report, or null when nothing was pending.
+  async tunePending(budgetSeconds: number): Promise<TuningReport | null> {
+    if (!this.tuning.matmuls.some((m) => m.source === "pending")) return null;
+    const { graph, outputs, options } = this.tuneWith;
+    return (await chooseMatmulVariants(this.gpu, graph, outputs, { ...options, matmul: "tune", budgetSeconds })).report;
+  }
+
+  get dispatchCount(): number {
+    return this.plan.dispatches.length;
   }
 
   // Dispatches every kernel once for these bindings, on whatever the buffers hold, and waits: a
   // software adapter (lavapipe) compiles a shader at its first dispatch, not when the pipeline is
-  // made, so this moves that cost before the first step. Nothing is copied back or into resident
-  // tensors (kernels only write the program's own buffers), so the model is unchanged. Returns the
-  // seconds it took.
+  // made, so this moves that cost before the first step. The resident arenas the program writes
+  // are copied aside first and back after, so the model is unchanged. Returns the seconds it took.
   async warm(bindings: Record<string, number>): Promise<number> {
     const started = performance.now();
     const { device } = this.gpu;
     const plan = this.planFor(bindings);
     device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
+    const written = new Set(this.plan.dispatches.flatMap((d) => d.bindings.filter((b) => b.kind === "resident").map((b) => b.index)));
+    const saved = [...written].map((index) => {
+      const arena = this.residentArenas[index]!;
+      return { arena, copy: device.createBuffer({ size: arena.size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }) };
+    });
     const encoder = device.createCommandEncoder();
+    for (const { arena, copy } of saved) encoder.copyBufferToBuffer(arena, 0, copy, 0, arena.size);
     encodeDispatches(encoder, plan.dispatches);
+    for (const { arena, copy } of saved) encoder.copyBufferToBuffer(copy, 0, arena, 0, arena.size);
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
+    for (const { copy } of saved) copy.destroy();
     return (performance.now() - started) / 1000;
   }
 
@@ -116,25 +142,30 @@ export class GpuProgram {
       plan.scalarValues[k] = value[0]!;
     });
     device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
-    for (const node of this.fedSources) {
+    for (const node of this.plan.fed) {
       const name = (node.attrs as { name: string }).name;
       const group = node.op === "input" ? feeds.inputs : node.op === "param" ? feeds.params : feeds.state;
       const value = group?.[name];
       if (!value) throw new InternalError(`no value fed for ${node.op} "${name}"`);
       if (value.length !== plan.sizes.get(node.id)) throw new InternalError(`${node.op} "${name}" has ${value.length} values, expected ${plan.sizes.get(node.id)}`);
-      if (value.length) device.queue.writeBuffer(plan.buffers.get(node.id)!, 0, value instanceof Float32Array ? value : Float32Array.from(value));
+      // An i32 input is uploaded as its bits (kernels convert it where they read it, emit.ts).
+      if (!(value instanceof (node.dtype === "i32" ? Int32Array : Float32Array))) throw new InternalError(`the ${node.dtype} ${node.op} "${name}" was fed a ${value.constructor.name}`);
+      const place = this.plan.places.get(node.id)!;
+      if (value.length) device.queue.writeBuffer(this.buffer(plan, place.buffer), place.offset * 4, value);
     }
     encodeDispatches(encoder, plan.dispatches);
     for (const update of this.spec.updates) {
+      if (this.plan.inPlace.has(update.node)) continue;
       const bytes = plan.sizes.get(update.node)! * 4;
-      const source = plan.buffers.get(update.node)!;
-      if (bytes && source !== update.target) encoder.copyBufferToBuffer(source, 0, update.target, 0, bytes);
+      const from = this.placeOf(update.node);
+      if (bytes) encoder.copyBufferToBuffer(this.buffer(plan, from.buffer), from.offset * 4, this.residentArenas[update.target.arena]!, update.target.offset * 4, bytes);
     }
     if (this.spec.read.length === 0) return async () => [];
     const staging = plan.staging.pop() ?? device.createBuffer({ size: Math.max(4, plan.readElements * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.spec.read.forEach((id, k) => {
       const bytes = plan.sizes.get(id)! * 4;
-      if (bytes) encoder.copyBufferToBuffer(plan.buffers.get(id)!, 0, staging, plan.readOffsets[k]! * 4, bytes);
+      const from = this.placeOf(id);
+      if (bytes) encoder.copyBufferToBuffer(this.buffer(plan, from.buffer), from.offset * 4, staging, plan.readOffsets[k]! * 4, bytes);
     });
     return async () => {
       await staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, plan.readElements * 4));
@@ -153,14 +184,24 @@ export class GpuProgram {
     return read();
   }
 
-  // The bytes of the buffers planned for these bindings (for `nnc compile --stats`).
+  // The bytes of the buffers the program owns at these bindings (for stats).
   plannedBytes(bindings: Record<string, number>): number {
-    return this.planFor(bindings).bytes;
+    return this.planFor(bindings).bytes + this.arenas.reduce((total, a) => total + a.size, 0);
   }
 
   destroy(): void {
     for (const plan of this.plans.values()) destroyPlan(plan);
     this.plans.clear();
+    for (const arena of this.arenas) arena.destroy();
+  }
+
+  private placeOf(id: number): Place {
+    return this.plan.places.get(id) ?? missingPlace(id);
+  }
+
+  private buffer(plan: BufferPlan, ref: BufferRef): GPUBuffer {
+    const buffers = ref.kind === "resident" ? this.residentArenas : ref.kind === "arena" ? this.arenas : plan.slots;
+    return buffers[ref.index] ?? missingPlace(ref.index);
   }
 
   private planFor(bindings: Record<string, number>): BufferPlan {
@@ -183,42 +224,34 @@ export class GpuProgram {
     const { device } = this.gpu;
     const { symbols, scalars } = this.plan.uniform;
     for (const s of symbols) if (bindings[s] === undefined) throw new InternalError(`symbolic dim ${s} is not bound`);
+    const elements = (shape: IRNode["shape"]) => concreteShape(shape, bindings).reduce((a, b) => a * b, 1);
     const sizes = new Map<number, number>();
-    const buffers = new Map<number, GPUBuffer>();
-    const owned: GPUBuffer[] = [];
-    let bytes = 0;
-    const size = (node: IRNode) => concreteShape(node.shape, bindings).reduce((a, b) => a * b, 1);
-    const allocate = (byteLength: number) => {
-      bytes += byteLength;
-      const buffer = device.createBuffer({ size: byteLength, usage: STORAGE() });
-      owned.push(buffer);
-      return buffer;
-    };
     for (const node of this.plan.order) {
-      sizes.set(node.id, size(node));
-      if (!this.plan.materialized.has(node.id)) continue;
-      checkBindingSize(device, Math.max(4, sizes.get(node.id)! * 4), `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
-      if (!SOURCE_OPS.has(node.op)) continue;
-      buffers.set(node.id, this.spec.resident(node) ?? allocate(Math.max(4, sizes.get(node.id)! * 4)));
+      sizes.set(node.id, elements(node.shape));
+      if (this.plan.materialized.has(node.id)) {
+        checkBindingSize(device, Math.max(4, sizes.get(node.id)! * 4), `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
+      }
     }
-    // Kernel outputs share buffers by liveness; what is read back or copied after the pass keeps its own.
-    const keep = new Set([...this.spec.read, ...this.spec.updates.map((u) => u.node)]);
-    const sharing = shareBuffers(this.plan, keep, (id) => Math.max(4, sizes.get(id)! * 4));
-    const slots = sharing.slotBytes.map((byteLength) => allocate(byteLength));
-    for (const [id, slot] of sharing.slotOf) buffers.set(id, slots[slot]!);
+    let bytes = 0;
+    const slots = this.plan.slots.map((shape) => {
+      const size = Math.max(4, elements(shape) * 4);
+      bytes += size;
+      return device.createBuffer({ size, usage: STORAGE() });
+    });
     // The Dims struct: symbols, the seed, the scalars; padded to 16 bytes.
     const dimValues = new Uint32Array(Math.ceil((symbols.length + 1 + scalars.length) / 4) * 4 || 4);
     symbols.forEach((s, i) => (dimValues[i] = bindings[s]!));
     const scalarValues = new Float32Array(dimValues.buffer, (symbols.length + 1) * 4, scalars.length);
     const dims = device.createBuffer({ size: dimValues.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const dispatches = this.plan.kernels.map((kernel, k) => {
+    const partial = { slots } as BufferPlan;
+    const dispatches = this.plan.dispatches.map((d, k) => {
       const entries: GPUBindGroupEntry[] = [];
-      if (kernel.usesDims) entries.push({ binding: 0, resource: { buffer: dims } });
-      for (const id of [...kernel.reads, ...kernel.outputs]) entries.push({ binding: entries.length, resource: { buffer: buffers.get(id)! } });
+      if (d.usesDims) entries.push({ binding: 0, resource: { buffer: dims } });
+      for (const ref of d.bindings) entries.push({ binding: entries.length, resource: { buffer: this.buffer(partial, ref) } });
       const pipeline = this.pipelines[k]!;
       const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-      const count = concreteShape(kernel.count, bindings);
-      return { pipeline, bindGroup, grid: workgroupGrid(kernel, count), elements: count.reduce((a, b) => a * b, 1) };
+      const total = d.kernels.reduce((sum, j) => sum + workgroups(this.kernels[j]!, concreteShape(this.kernels[j]!.count, bindings)), 0);
+      return { pipeline, bindGroup, grid: workgroupGrid(total), total };
     });
     const readOffsets: number[] = [];
     let readElements = 0;
@@ -226,11 +259,11 @@ export class GpuProgram {
       readOffsets.push(readElements);
       readElements += sizes.get(id)!;
     }
-    return { buffers, owned, sizes, dispatches: dispatches.filter((d) => d.elements > 0), readOffsets, readElements, staging: [], dims, dimValues, scalarValues, bytes };
+    return { slots, sizes, dispatches: dispatches.filter((d) => d.total > 0), readOffsets, readElements, staging: [], dims, dimValues, scalarValues, bytes };
   }
 }
 
-// Every kernel of a plan, in order, in one compute pass (WebGPU orders the dispatches of a pass).
+// Every dispatch of a plan, in order, in one compute pass (WebGPU orders the dispatches of a pass).
 function encodeDispatches(encoder: GPUCommandEncoder, dispatches: Dispatch[]): void {
   if (dispatches.length === 0) return;
   const pass = encoder.beginComputePass();
@@ -243,7 +276,11 @@ function encodeDispatches(encoder: GPUCommandEncoder, dispatches: Dispatch[]): v
 }
 
 function destroyPlan(plan: BufferPlan): void {
-  for (const buffer of plan.owned) buffer.destroy();
+  for (const buffer of plan.slots) buffer.destroy();
   for (const buffer of plan.staging) buffer.destroy();
   plan.dims.destroy();
+}
+
+function missingPlace(id: number): never {
+  throw new InternalError(`value ${id} has no buffer`);
 }

@@ -35,6 +35,13 @@ export class Case {
     return node;
   }
 
+  // Class labels 0..classes−1: an i32 input, fed as an Int32Array (it gets no gradient).
+  labels(name: string, shape: Shape, concrete: number[], classes: number): number {
+    const node = this.b.source("input", { name }, shape, "i32");
+    this.feeds.inputs[name] = Int32Array.from({ length: concrete.reduce((p, d) => p * d, 1) }, () => this.values.int(classes));
+    return node;
+  }
+
   // Reduces y to Σ y·probe with a random probe of y's (concrete) size, fed as input "probe".
   probe(y: number): number {
     const size = this.program([y]).run(this.feeds, this.bindings, 1)[0]!.length;
@@ -62,7 +69,7 @@ export function fedArray(c: Case, node: number): FloatArray {
   const name = (n.attrs as { name: string }).name;
   const group = n.op === "param" ? c.feeds.params : n.op === "input" ? c.feeds.inputs : c.feeds.state;
   const value = group[name];
-  if (!value) throw new Error(`no value for ${name}`);
+  if (!(value instanceof Float64Array)) throw new Error(`no float64 value for ${name}`);
   return value;
 }
 

@@ -7,7 +7,6 @@ import { awayFromZero, Case, gradcheck, positive, type Generator } from "./check
 
 const B = 4;
 const TOLERANCE = 1e-6;
-const label = (classes: number): Generator => (rng) => rng.int(classes);
 const plusMinusOne: Generator = (rng) => (rng.uniform() < 0.5 ? -1 : 1);
 const bit: Generator = (rng) => (rng.uniform() < 0.5 ? 0 : 1);
 
@@ -37,7 +36,7 @@ describe("composite gradients match finite differences", () => {
   it("dense + relu + softmax cross-entropy", () => {
     const c = new Case();
     const x = c.input("x", ["B", 4], [B, 4]);
-    const y = c.input("y", ["B"], [B], label(3));
+    const y = c.labels("y", ["B"], [B], 3);
     const h = c.b.unary("relu", dense(c, x, "h1", 4, 5));
     expectGradientsMatch(c, crossEntropy(c.b, dense(c, h, "out", 5, 3), y, 3));
   });
@@ -106,7 +105,7 @@ describe("composite gradients match finite differences", () => {
     const c = new Case();
     const b = c.b;
     const x = c.input("x", ["B", 1, 9, 9], [2, 1, 9, 9]);
-    const y = c.input("y", ["B"], [2], label(3));
+    const y = c.labels("y", ["B"], [2], 3);
     const conv = b.add("conv2d", [x, c.param("conv.weight", [2, 1, 3, 3])], { stride: [1, 1], padding: [1, 1] });
     const biased = b.binary("add", conv, b.reshape(c.param("conv.bias", [2]), [1, 2, 1, 1]));
     const pooled = b.add("maxpool2d", [b.unary("relu", biased)], { kernel: [3, 3], stride: [2, 2], padding: [1, 1] }); // [B, 2, 5, 5]

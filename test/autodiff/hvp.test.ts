@@ -4,10 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { gradients } from "../../compiler/autodiff/autodiff.ts";
 import { hessianVectorProduct } from "../../compiler/autodiff/hvp.ts";
-import { Case, fedArray, uniform, type Generator } from "./check.ts";
+import { Case, fedArray, uniform } from "./check.ts";
 import { Rng } from "../../runtime/rng.ts";
-
-const label = (classes: number): Generator => (rng) => rng.int(classes);
 
 function crossEntropy(c: Case, logits: number, labels: number, classes: number): number {
   const b = c.b;
@@ -69,7 +67,7 @@ describe("Hessian-vector products", () => {
   it("on a small MLP with softmax cross-entropy", () => {
     const c = new Case();
     const x = c.input("x", ["B", 4], [5, 4]);
-    const y = c.input("y", ["B"], [5], label(3));
+    const y = c.labels("y", ["B"], [5], 3);
     const h = c.b.unary("tanh", dense(c, x, "h1", 4, 6));
     const h2 = c.b.unary("softplus", dense(c, h, "h2", 6, 5));
     checkHvp(c, crossEntropy(c, dense(c, h2, "out", 5, 3), y, 3));
@@ -79,7 +77,7 @@ describe("Hessian-vector products", () => {
     const c = new Case();
     const b = c.b;
     const x = c.input("x", ["B", 2, 6, 6], [2, 2, 6, 6]);
-    const y = c.input("y", ["B"], [2], label(3));
+    const y = c.labels("y", ["B"], [2], 3);
     const conv = b.add("conv2d", [x, c.param("conv.weight", [3, 2, 3, 3])], { stride: [1, 1], padding: [1, 1] });
     const act = b.unary("sigmoid", b.binary("add", conv, b.reshape(c.param("conv.bias", [3]), [1, 3, 1, 1])));
     const pooled = b.add("maxpool2d", [act], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }); // [B, 3, 3, 3]

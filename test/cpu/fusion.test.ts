@@ -12,14 +12,14 @@ import { buildPrograms } from "../../compiler/step/programs.ts";
 import { stepScalars } from "../../compiler/step/build.ts";
 import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import { scheduleUnits } from "../../runtime/cpu/fuse.ts";
-import type { Feeds, FloatArray } from "../../runtime/cpu/types.ts";
+import type { Feeds, TensorArray } from "../../runtime/cpu/types.ts";
 import { Rng } from "../../runtime/rng.ts";
 import { initializeParams } from "../../runtime/train/init.ts";
 
 // The first position where two arrays differ bit for bit, or -1. NaNs count as equal whatever
 // their sign and payload: JavaScript leaves those to the engine, and V8 may swap the operands of a
 // commutative operation, which picks the other operand's NaN on x86.
-function firstDifference(a: FloatArray, b: FloatArray): number {
+function firstDifference(a: TensorArray, b: TensorArray): number {
   if (a.length !== b.length || a.constructor !== b.constructor) return 0;
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -31,7 +31,7 @@ function firstDifference(a: FloatArray, b: FloatArray): number {
   return -1;
 }
 
-function expectSameBits(fused: FloatArray[], reference: FloatArray[], what: string): void {
+function expectSameBits(fused: TensorArray[], reference: TensorArray[], what: string): void {
   expect(fused.length).toBe(reference.length);
   fused.forEach((array, k) => {
     const at = firstDifference(array, reference[k]!);
@@ -240,7 +240,8 @@ describe("elementwise fusion of the training step", () => {
       for (const input of step.inputs) {
         if (input.role === "scalar") continue;
         const size = input.shape.reduce<number>((n, d) => n * (typeof d === "number" ? d : batch), 1);
-        inputs[input.name] = Float32Array.from({ length: size }, () => (input.classes ? rng.int(input.classes) : rng.uniform() * 2 - 1));
+        // Class labels are i32, fed as an Int32Array.
+        inputs[input.name] = input.dtype === "i32" ? Int32Array.from({ length: size }, () => rng.int(input.classes!)) : Float32Array.from({ length: size }, () => rng.uniform() * 2 - 1);
       }
       const initial = initializeParams(step.params, 7);
       const params = Object.fromEntries(step.params.map((p, i) => [p.name, initial[i]!]));

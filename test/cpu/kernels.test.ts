@@ -177,8 +177,8 @@ describe("reductions and movement", () => {
     for (let i = 0; i < 2; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 3; k++) expected.push(3 * i + k + 10 * j);
     expect(r.values).toEqual(expected);
   });
-  it("one_hot reads float labels; dim_size resolves symbolic dims", () => {
-    expect(runOp([{ shape: ["B"], values: [2, 0] }], (b, [a]) => b.add("one_hot", [a!], { classes: 3 })).values).toEqual([0, 0, 1, 1, 0, 0]);
+  it("one_hot reads i32 labels; dim_size resolves symbolic dims", () => {
+    expect(runOp([{ shape: ["B"], values: [2, 0], dtype: "i32" }], (b, [a]) => b.add("one_hot", [a!], { classes: 3 })).values).toEqual([0, 0, 1, 1, 0, 0]);
     expect(runOp([{ shape: ["B", 3, 2], values: range(30) }], (b, [a]) => b.add("dim_size", [a!], { axes: [0, 2] })).values).toEqual([10]);
   });
   it("dropout_mask keeps about 1 − p of the elements, scaled by 1/(1 − p)", () => {

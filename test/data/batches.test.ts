@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Batches } from "../../runtime/data/batches.ts";
-import type { Dataset } from "../../runtime/data/dataset.ts";
+import { targetFeed, type Dataset, type TargetArray } from "../../runtime/data/dataset.ts";
 import { Rng } from "../../runtime/rng.ts";
 
 // Row i has features (i, −i) and target 10·i, so a batch row tells which data row it came from.
@@ -78,7 +78,7 @@ describe("Batches", () => {
 
   it("reuses the same batch object and buffers for every batch of every epoch", () => {
     const batches = new Batches(numbered(10), { batchSize: 4, shuffle: true, seed: 1 });
-    const seen = { batch: new Set<object>(), features: new Set<Float32Array>(), targets: new Set<Float32Array>() };
+    const seen = { batch: new Set<object>(), features: new Set<Float32Array>(), targets: new Set<TargetArray>() };
     for (let epoch = 0; epoch < 20; epoch++) {
       for (const batch of batches.epoch(epoch)) {
         seen.batch.add(batch);
@@ -92,5 +92,25 @@ describe("Batches", () => {
     expect(seen.targets.size).toBe(2);
     const [full, partial] = [...seen.features];
     expect(partial!.buffer).toBe(full!.buffer);
+  });
+
+  it("hands out class labels as an Int32Array (the model's i32 target) and real targets as a Float32Array", () => {
+    const classes: Dataset = { ...numbered(7), targets: Float32Array.from({ length: 7 }, (_, i) => i % 3), targetKind: "class", classes: 3 };
+    const seen: number[] = [];
+    for (const batch of new Batches(classes, { batchSize: 3, shuffle: true, seed: 2 }).epoch(0)) {
+      expect(batch.targets).toBeInstanceOf(Int32Array);
+      for (let i = 0; i < batch.size; i++) expect(batch.targets[i]).toBe(batch.features[2 * i]! % 3);
+      seen.push(...batch.targets);
+    }
+    expect(seen.sort()).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    for (const batch of new Batches(numbered(5), { batchSize: 2, shuffle: false, seed: 2 }).epoch(0)) expect(batch.targets).toBeInstanceOf(Float32Array);
+  });
+
+  it("targetFeed gives a whole data set's class labels as an Int32Array and real targets as they are", () => {
+    const real = numbered(4);
+    expect(targetFeed(real)).toBe(real.targets);
+    const labels = targetFeed({ ...real, targets: Float32Array.of(2, 0, 1, 2), targetKind: "class", classes: 3 });
+    expect(labels).toBeInstanceOf(Int32Array);
+    expect([...labels]).toEqual([2, 0, 1, 2]);
   });
 });

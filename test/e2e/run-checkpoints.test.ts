@@ -1,10 +1,11 @@
 // `nnc run`'s checkpoints lose nothing: a save never replaces the run's own files or any file that
 // is not an nnc checkpoint; a resumed run leaves the checkpoint it started from as it was; a NaN
 // is never written, so "the last good checkpoint" names a file with finite weights; temp files
-// of killed saves do not pile up; a relative `checkpoint` path is under the working directory.
+// of killed saves do not pile up; a relative `checkpoint` path is under the working directory; the
+// optimizer state's companion file is needed by --resume only, and must belong with its checkpoint.
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -184,7 +185,49 @@ describe("nnc run --resume leaves its checkpoint as it was", () => {
     expect(stdout).toContain("nothing to train: a.safetensors already holds epoch 2 of 2; raise --epochs to train further (no checkpoint written)");
     expect(stdout).not.toContain("checkpoint: ");
     expect(stdout).not.toMatch(/^trained/m);
-    expect(readdirSync(dir).sort()).toEqual(["a.safetensors", "m.nn"]);
+    expect(readdirSync(dir).sort()).toEqual(["a.optimizer.safetensors", "a.safetensors", "m.nn"]);
+  });
+});
+
+describe("the optimizer state's companion file (NAME.optimizer.safetensors)", () => {
+  it("--resume without it: exit 1 naming both files, no stack trace; --init and eval need only the checkpoint", () => {
+    const dir = scratch();
+    copyFileSync("examples/softmax_regression.nn", join(dir, "m.nn"));
+    expect(nnc(dir, "run", "m.nn", "--epochs", "1", "--save", "runs/m.safetensors").code).toBe(0);
+    rmSync(join(dir, "runs/m.optimizer.safetensors"));
+    const resumed = nnc(dir, "run", "m.nn", "--epochs", "2", "--resume", "runs/m.safetensors");
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain(`nnc run: runs/m.safetensors: its optimizer state is missing: resuming needs ${join("runs", "m.optimizer.safetensors")}`);
+    expect(resumed.stderr).toContain("--init runs/m.safetensors");
+    expectNoStackTrace(resumed.stderr);
+    const init = nnc(dir, "run", "m.nn", "--epochs", "1", "--init", "runs/m.safetensors", "--save", "runs/n.safetensors");
+    expect(init.code, init.stderr).toBe(0);
+    const evaluated = nnc(dir, "eval", "m.nn", "--checkpoint", "runs/m.safetensors");
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+  });
+
+  it("--resume with a companion of another save: exit 1 naming both files", () => {
+    const dir = scratch();
+    copyFileSync("examples/softmax_regression.nn", join(dir, "m.nn"));
+    expect(nnc(dir, "run", "m.nn", "--epochs", "1", "--save", "a.safetensors").code).toBe(0);
+    expect(nnc(dir, "run", "m.nn", "--epochs", "2", "--save", "b.safetensors").code).toBe(0);
+    copyFileSync(join(dir, "b.optimizer.safetensors"), join(dir, "a.optimizer.safetensors"));
+    const { code, stderr } = nnc(dir, "run", "m.nn", "--epochs", "3", "--resume", "a.safetensors");
+    expect(code).toBe(1);
+    expect(stderr).toContain("nnc run: a.safetensors: it does not belong with a.optimizer.safetensors, which holds the optimizer state of another save");
+    expectNoStackTrace(stderr);
+  });
+
+  it("--save refuses to replace a file at the companion's path that is not an earlier companion", () => {
+    const dir = scratch();
+    copyFileSync("examples/softmax_regression.nn", join(dir, "m.nn"));
+    writeFileSync(join(dir, "a.optimizer.safetensors"), "keep me");
+    const { code, stderr } = nnc(dir, "run", "m.nn", "--epochs", "1", "--save", "a.safetensors");
+    expect(code).toBe(1);
+    expect(stderr).toContain("refusing to write the checkpoint to a.safetensors: its optimizer state would go to a.optimizer.safetensors, and the file exists and is not an nnc checkpoint");
+    expect(readFileSync(join(dir, "a.optimizer.safetensors"), "utf8")).toBe("keep me");
+    expect(existsSync(join(dir, "a.safetensors"))).toBe(false);
+    expectNoStackTrace(stderr);
   });
 });
 
@@ -193,12 +236,14 @@ describe("checkpoint files", () => {
     const dir = scratch();
     copyFileSync("examples/softmax_regression.nn", join(dir, "m.nn"));
     mkdirSync(join(dir, "runs"));
-    // Left by killed saves: the fixed-name temp file, and one named by a process long gone.
+    // Left by killed saves: the fixed-name temp file, one named by a process long gone, and a
+    // companion's.
     writeFileSync(join(dir, "runs/.a.safetensors.tmp"), "half");
     writeFileSync(join(dir, "runs/.a.safetensors.2147483646.tmp"), "half");
+    writeFileSync(join(dir, "runs/.a.optimizer.safetensors.tmp"), "half");
     writeFileSync(join(dir, "runs/.other.safetensors.tmp"), "not ours");
     expect(nnc(dir, "run", "m.nn", "--epochs", "2", "--save", "runs/a.safetensors").code).toBe(0);
-    expect(readdirSync(join(dir, "runs")).sort()).toEqual([".other.safetensors.tmp", "a.safetensors"]);
+    expect(readdirSync(join(dir, "runs")).sort()).toEqual([".other.safetensors.tmp", "a.optimizer.safetensors", "a.safetensors"]);
   });
 
   it("a relative `checkpoint` path is relative to the working directory, not to the .nn file", () => {

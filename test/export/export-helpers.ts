@@ -1,11 +1,12 @@
 // Exports a .nn file's train block to a PyTorch script in a fresh temporary folder, and writes
-// nnc's initial weights for it, as `nnc export` and `nnc run` would.
+// nnc's initial weights for it, as `nnc export` and `nnc run` would (a CSV source is read by the
+// script where it is).
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { compile } from "../../compiler/index.ts";
-import { exportedData } from "../../compiler/export/data-file.ts";
+import { exportedData, scriptData } from "../../compiler/export/data-file.ts";
 import { exportPytorch } from "../../compiler/export/pytorch.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { saveCheckpoint } from "../../runtime/train/checkpoint.ts";
@@ -32,9 +33,12 @@ export function exportCase(file: string, train?: string, dir = mkdtempSync(join(
   const { model, config, trainGraph } = compiled(file, train);
   const scriptName = "train_model.py";
   const script = join(dir, scriptName);
-  writeFileSync(script, exportPytorch({ model, config, source: file, scriptName, dataFile: "train_model.data.safetensors" }));
-  const data = exportedData(model, config, dirname(file));
-  writeSafetensors(join(dir, "train_model.data.safetensors"), data.tensors, data.metadata);
+  const where = scriptData(config, file, script);
+  writeFileSync(script, exportPytorch({ model, config, source: file, scriptName, data: where }));
+  if (where.kind === "file") {
+    const data = exportedData(model, config, dirname(file));
+    writeSafetensors(join(dir, where.name), data.tensors, data.metadata);
+  }
   const init = join(dir, "init.safetensors");
   const params = initializeParams(trainGraph.params, config.seed);
   const state = initializeState(trainGraph.state);

@@ -1,20 +1,21 @@
 // The exported script as a user meets it: `nnc export` writes it (and refuses what PyTorch would
 // compute differently, naming it), it compiles (`python -m py_compile`) for every example, nnc's
-// checkpoints load into its module with a strict load_state_dict, what it saves loads back into
-// `nnc eval`. The torchrun smoke test is ddp.test.ts.
+// checkpoints load into its module with a plain strict load_state_dict, what it saves loads back
+// into `nnc eval`. The torchrun smoke test is ddp.test.ts; a CSV source is csv.test.ts.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scriptData } from "../../compiler/export/data-file.ts";
 import { exportPytorch } from "../../compiler/export/pytorch.ts";
 import { EXPORTED_LAYERS } from "../../compiler/export/python-module.ts";
 import { LINE_LIMIT } from "../../compiler/export/python-format.ts";
 import { NOT_IN_INFERENCE, ONNX_ROWS, ONNX_SOURCES } from "../../compiler/export/onnx-ops.ts";
 import { LAYERS } from "../../compiler/analyze/layers/index.ts";
 import { ALL_OPS } from "../../compiler/ir/ops.ts";
-import { loadWeights } from "../../runtime/train/checkpoint.ts";
+import { CHECKPOINT_FORMAT, loadCheckpoint, loadWeights, optimizerPath } from "../../runtime/train/checkpoint.ts";
 import { trainExample } from "../e2e/train-helpers.ts";
 import { compiled, exportCase, readTensors } from "./export-helpers.ts";
 import { expectSuccess, runPython, skipWithoutTorch } from "./python.ts";
@@ -94,7 +95,7 @@ describe.skipIf(skipWithoutTorch())("the exported script under Python", () => {
         return Array.from({ length: trains }, (_, i) => {
           const { model, config } = compiled(file, String(i + 1));
           const script = join(scratch, `${f.replace(".nn", "")}_${i + 1}.py`);
-          writeFileSync(script, exportPytorch({ model, config, source: `examples/${f}`, scriptName: "train.py", dataFile: "train.data.safetensors" }));
+          writeFileSync(script, exportPytorch({ model, config, source: `examples/${f}`, scriptName: "train.py", data: scriptData(config, file, script) }));
           return script;
         });
       });
@@ -105,36 +106,52 @@ describe.skipIf(skipWithoutTorch())("the exported script under Python", () => {
     expectSuccess(runPython(["-m", "py_compile", ...scripts], { cwd: dir.replace(/compile$/, "") }), "py_compile");
   });
 
-  it("loads nnc's checkpoints with strict=True, and nnc loads back what it saves", async () => {
+  it("takes nnc's checkpoint of a batch-norm model with a plain strict load_state_dict, no keys filtered; nnc loads back what it saves", async () => {
     const file = join(CASES, "layers.nn");
     const exported = exportCase(file);
     const checkpoint = join(exported.dir, "nnc.safetensors");
-    const trained = await trainExample(file, () => ({ epochs: 2 }), { savePath: checkpoint }); // with Adam's state in the file
+    // Adam's state goes to the companion file; the standardizer to the metadata.
+    const trained = await trainExample(file, () => ({ epochs: 2, standardize: true }), { savePath: checkpoint });
     await trained.summary;
+    expect(existsSync(optimizerPath(checkpoint))).toBe(true);
     const check = `
 import importlib.util, json, sys
+import torch
 spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
 exported = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(exported)
+try:
+    from safetensors.torch import load_file  # the reference reader, where it is installed
+except ImportError:
+    load_file = lambda path: exported.read_safetensors(path)[0]
 model = exported.MODEL_CLASS()
-state, standardizer, metadata = exported.checkpoint_state_dict(model, sys.argv[2])
-assert sorted(state) == sorted(model.state_dict()), (sorted(state), sorted(model.state_dict()))
-model.load_state_dict(state, strict=True)
-exported.save_weights(model, sys.argv[3], standardizer, 2, 2)
-print(json.dumps(sorted(model.state_dict())))
+tensors = load_file(sys.argv[2])
+assert sorted(tensors) == sorted(model.state_dict()), (sorted(tensors), sorted(model.state_dict()))
+model.load_state_dict(tensors, strict=True)
+steps = json.loads(exported.read_safetensors(sys.argv[2])[1]["progress"])["step"]
+tracked = {name: [str(t.dtype), list(t.shape), int(t)] for name, t in model.state_dict().items() if name.endswith("num_batches_tracked")}
+standardizer = exported.load_weights(exported.MODEL_CLASS(), sys.argv[2])
+exported.save_weights(model, sys.argv[3], standardizer, 2, steps)
+print(json.dumps({"tracked": tracked, "steps": steps, "std": standardizer[1].tolist()}))
 `;
     const saved = join(exported.dir, "from-pytorch.safetensors");
-    const keys: string[] = JSON.parse(expectSuccess(runPython(["-c", check, exported.script, checkpoint, saved]), "strict load"));
-    expect(keys.filter((k) => k.endsWith("num_batches_tracked"))).toEqual([
-      "c1.batchnorm.num_batches_tracked",
-      "deep.0.h.batchnorm.num_batches_tracked",
-      "deep.1.h.batchnorm.num_batches_tracked",
-    ]);
-    // What the script saves is what nnc trained, and nnc reads it (num_batches_tracked ignored).
-    const back = loadWeights(saved, exported.trainGraph.params, exported.trainGraph.state);
-    const original = readTensors(checkpoint);
-    exported.trainGraph.params.forEach((p, i) => expect(back.params[i], p.name).toEqual(original[p.name]));
-    exported.trainGraph.state.forEach((s, i) => expect(back.state[i], s.name).toEqual(original[s.name]));
+    const result = JSON.parse(expectSuccess(runPython(["-c", check, exported.script, checkpoint, saved]), "strict load"));
+    expect(result.steps).toBe(trained.summary.steps);
+    expect(result.tracked).toEqual({
+      "c1.batchnorm.num_batches_tracked": ["torch.int64", [], result.steps],
+      "deep.0.h.batchnorm.num_batches_tracked": ["torch.int64", [], result.steps],
+      "deep.1.h.batchnorm.num_batches_tracked": ["torch.int64", [], result.steps],
+    });
+    // What the script saves has the same layout: nnc reads it, with the standardizer, bit for bit.
+    const original = loadCheckpoint(checkpoint);
+    const back = loadCheckpoint(saved);
+    expect(Object.keys(readTensors(saved)).sort()).toEqual(Object.keys(readTensors(checkpoint)).sort());
+    expect(back.writtenBy!.format).toBe(CHECKPOINT_FORMAT);
+    expect(back.standardizer).toEqual(original.standardizer);
+    expect(Array.from(original.standardizer!.std)).toEqual(result.std);
+    const weights = loadWeights(saved, exported.trainGraph.params, exported.trainGraph.state);
+    exported.trainGraph.params.forEach((p, i) => expect(weights.params[i], p.name).toEqual(original.params[p.name]));
+    exported.trainGraph.state.forEach((s, i) => expect(weights.state[i], s.name).toEqual(original.state[s.name]));
     const evaluated = nnc("eval", file, "--checkpoint", saved, "--split", "validation", "--json");
     expect(evaluated.code, evaluated.stderr).toBe(0);
   });

@@ -37,9 +37,10 @@ describe("metrics accumulated in the graph match MetricAccumulator", () => {
       const rng = new Rng(4);
       for (const size of [5, 8, 3]) {
         const x = Float32Array.from({ length: size * 3 }, () => rng.normal());
-        const y = Float32Array.from({ length: size * (m.target.includes("class") ? 1 : width) }, (_, i) =>
-          m.target.includes("class") ? rng.int(4) : m.loss.startsWith("hinge") ? (rng.int(2) ? 1 : -1) : m.loss.startsWith("cross") ? Number(i % 4 === 1) : rng.int(2),
-        );
+        // Class labels are i32 (an Int32Array); real targets f32.
+        const y = m.target.includes("class")
+          ? Int32Array.from({ length: size }, () => rng.int(4))
+          : Float32Array.from({ length: size * width }, (_, i) => (m.loss.startsWith("hinge") ? (rng.int(2) ? 1 : -1) : m.loss.startsWith("cross") ? Number(i % 4 === 1) : rng.int(2)));
         const [loss, dataLoss, regLoss, prediction, ...news] = program.run(
           { inputs: { x, y }, params: Object.fromEntries(graph.params.map((p, i) => [p.name, params[i]!])), state },
           {},

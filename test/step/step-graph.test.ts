@@ -38,7 +38,7 @@ const BATCH = 5;
 function batch(step: number) {
   const rng = new Rng(100 + step);
   const x = Float32Array.from({ length: BATCH * 3 }, () => rng.normal());
-  const y = Float32Array.from({ length: BATCH }, () => rng.int(2));
+  const y = Int32Array.from({ length: BATCH }, () => rng.int(2)); // class labels are i32
   return { x, y };
 }
 

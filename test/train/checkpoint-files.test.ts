@@ -1,9 +1,11 @@
-// Checkpoints: one safetensors file holding the parameters (under the model's names, PyTorch
-// layouts), the state, the optimizer's tensors and scalars, the standardization and, in the
-// metadata, the progress and the schedule's and early stopping's state. A plain weights file (as
-// PyTorch's safetensors.torch.save_file writes a state_dict) loads too, with no optimizer.
+// Checkpoints: a safetensors file holding exactly the PyTorch module's state_dict (the parameters
+// under the model's names in PyTorch layouts, the batch-norm statistics and num_batches_tracked),
+// with the standardization, the progress and the schedule's and early stopping's state in its
+// metadata, and the optimizer's tensors and scalars in a companion file beside it. A plain weights
+// file (as PyTorch's safetensors.torch.save_file writes a state_dict) loads too, with no optimizer,
+// and so do the one-file formats 1 and 2.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import {
   checkResumable,
   loadCheckpoint,
   NNC_VERSION,
+  optimizerPath,
   saveCheckpoint,
 } from "../../runtime/train/checkpoint.ts";
 import { CheckpointError, readSafetensors, writeSafetensors } from "../../runtime/train/safetensors.ts";
@@ -68,7 +71,7 @@ describe("checkpoint round trip", () => {
     const path = join(folder, "runs", "nested", "tiny.safetensors"); // folders are created on first use
     const saved = content();
     saveCheckpoint(path, saved, SHAPES);
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
 
     expect(loaded.model).toBe("tiny");
     expect(arrays(loaded.params)).toEqual(arrays(saved.params));
@@ -93,24 +96,46 @@ describe("checkpoint round trip", () => {
     expect(checkResumable(loaded, "adam")).toEqual([]);
   });
 
-  it("is a plain safetensors file: parameters under the model's names in their shapes, optimizer tensors per parameter", () => {
+  it("is a plain safetensors file: exactly the module's state_dict keys; optimizer tensors per parameter in the companion", () => {
     const path = join(folder, "plain-view.safetensors");
     saveCheckpoint(path, content(), SHAPES);
     const { tensors, metadata } = readSafetensors(path);
+    expect(Object.keys(tensors).sort()).toEqual(
+      ["h1.weight", "h1.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"].sort(),
+    );
     expect(tensors["h1.weight"]!.shape).toEqual([3, 2]);
     expect(tensors["bn.running_var"]!.shape).toEqual([3]);
-    expect(tensors["optimizer.h1.weight.exp_avg"]!.shape).toEqual([3, 2]);
-    expect(Array.from(tensors["optimizer.bn.bias.exp_avg_sq"]!.data)).toEqual(Array.from(f(0.7, 0.8, 0.9)));
-    expect(tensors["standardize.mean"]!.shape).toEqual([2]);
+    // PyTorch's BatchNorm counter: an I64 scalar, the run's step count.
+    expect(tensors["bn.num_batches_tracked"]).toMatchObject({ dtype: "I64", shape: [] });
+    expect(Array.from(tensors["bn.num_batches_tracked"]!.data)).toEqual([120]);
     expect(metadata.format).toBe(CHECKPOINT_FORMAT);
     expect(metadata.model).toBe("tiny");
     expect(JSON.parse(metadata.best_metric!)).toEqual({ value: 0.25, epoch: 2 });
+    expect(JSON.parse(metadata.standardize!)).toEqual({ mean: [0.5, -0.5], std: [2, 0.25] });
+    expect(JSON.parse(metadata.optimizer_file!)).toMatchObject({ file: "plain-view.optimizer.safetensors", kind: "adam", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    const companion = readSafetensors(join(folder, "plain-view.optimizer.safetensors"));
+    expect(companion.tensors["optimizer.h1.weight.exp_avg"]!.shape).toEqual([3, 2]);
+    expect(Array.from(companion.tensors["optimizer.bn.bias.exp_avg_sq"]!.data)).toEqual(Array.from(f(0.7, 0.8, 0.9)));
+    expect(companion.metadata).toMatchObject({ format: "nnc-optimizer-3", checkpoint: "plain-view.safetensors" });
+  });
+
+  it("loads without the companion unless the optimizer is asked for (--init, eval, predict need one file)", () => {
+    const path = join(folder, "alone.safetensors");
+    saveCheckpoint(path, content(), SHAPES);
+    rmSync(optimizerPath(path));
+    const loaded = loadCheckpoint(path);
+    expect(loaded.optimizer).toBeNull();
+    expect(Array.from(loaded.standardizer!.std)).toEqual([2, 0.25]);
+    expect(loaded.batchesTracked).toEqual({ "bn.num_batches_tracked": 120 });
+    expect(checkCompatible(loaded, MODEL_PARAMS, MODEL_STATE)).toEqual([]);
   });
 
   it("keeps the rest empty when there is no optimizer, standardizer, schedule or early stopping", () => {
     const path = join(folder, "bare.safetensors");
     saveCheckpoint(path, content({ optimizer: null, standardizer: null, scheduleState: null, earlyStoppingState: null, seed: null }), SHAPES);
-    const loaded = loadCheckpoint(path);
+    expect(existsSync(optimizerPath(path))).toBe(false);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(loaded.optimizer).toBeNull();
     expect(loaded.standardizer).toBeNull();
     expect(loaded.scheduleState).toBeNull();
@@ -130,8 +155,8 @@ describe("checkpoint round trip", () => {
     const path = join(folder, "lbfgs.safetensors");
     const optimizer = { kind: "lbfgs", scalars: { n_iter: 4, t: 1 }, tensors: { d: [f(1, 2, 3)], old_dirs: [f(1, 0), f(0, 1), f(2, 2)] } };
     saveCheckpoint(path, content({ optimizer }), SHAPES);
-    expect(Object.keys(readSafetensors(path).tensors)).toEqual(expect.arrayContaining(["optimizer.d.0", "optimizer.old_dirs.0", "optimizer.old_dirs.2"]));
-    const loaded = loadCheckpoint(path);
+    expect(Object.keys(readSafetensors(optimizerPath(path)).tensors)).toEqual(expect.arrayContaining(["optimizer.d.0", "optimizer.old_dirs.0", "optimizer.old_dirs.2"]));
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(loaded.optimizer!.kind).toBe("lbfgs");
     expect(loaded.optimizer!.scalars).toEqual({ n_iter: 4, t: 1 });
     expect(loaded.optimizer!.tensors.d!.map((a) => Array.from(a))).toEqual([[1, 2, 3]]);
@@ -148,7 +173,7 @@ describe("checkpoint round trip", () => {
       content({ params, state: {}, optimizer: { kind: "sgd", scalars: {}, tensors: { momentum_buffer: [f(0.1, 0.2), f(0.3)] } } }),
       { "optimizer.weight": [1, 2], "optimizer.bias": [1] },
     );
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(arrays(loaded.params)).toEqual({ "optimizer.weight": [1, 2], "optimizer.bias": [3] });
     expect(loaded.optimizer!.tensors.momentum_buffer!.map((a) => Array.from(a))).toEqual([Array.from(f(0.1, 0.2)), Array.from(f(0.3))]);
   });
@@ -218,7 +243,7 @@ describe("weights-only files", () => {
     expect(loaded.model).toBe("");
     // Without nnc's metadata every tensor is first taken as a parameter.
     expect(Object.keys(loaded.state)).toEqual([]);
-    expect(Array.from(loaded.params["bn.num_batches_tracked"]!)).toEqual([100]);
+    expect(loaded.batchesTracked).toEqual({ "bn.num_batches_tracked": 100 });
 
     expect(checkCompatible(loaded, MODEL_PARAMS, MODEL_STATE)).toEqual([]);
     expect(Object.keys(loaded.params).sort()).toEqual(["bn.bias", "bn.weight", "h1.bias", "h1.weight"]);
@@ -299,7 +324,7 @@ describe("checkpoint errors", () => {
   it("an optimizer tensor that the metadata promises but the file lacks", () => {
     const path = join(folder, "lost-slot.safetensors");
     writeSafetensors(path, { "h1.weight": { shape: [1], data: f(1) } }, {
-      format: CHECKPOINT_FORMAT,
+      format: "nnc-checkpoint-2",
       params: '["h1.weight"]',
       optimizer: JSON.stringify({ kind: "adam", scalars: {}, slots: { exp_avg: 1 } }),
     });
@@ -308,7 +333,7 @@ describe("checkpoint errors", () => {
 
   it("half a standardizer", () => {
     const path = join(folder, "half-standardizer.safetensors");
-    writeSafetensors(path, { "h1.weight": { shape: [1], data: f(1) }, "standardize.mean": { shape: [1], data: f(0) } }, { format: CHECKPOINT_FORMAT });
+    writeSafetensors(path, { "h1.weight": { shape: [1], data: f(1) }, "standardize.mean": { shape: [1], data: f(0) } }, { format: "nnc-checkpoint-2" });
     expect(() => loadCheckpoint(path)).toThrow(/`standardize\.mean` without `standardize\.std`/);
   });
 

@@ -5,20 +5,21 @@
 // such, not as a bug in nnc.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadCheckpoint } from "../../runtime/train/checkpoint.ts";
-import { CheckpointError, readSafetensors, writeSafetensors } from "../../runtime/train/safetensors.ts";
+import { loadCheckpoint, optimizerPath } from "../../runtime/train/checkpoint.ts";
+import { CheckpointError, encodeSafetensors, readSafetensors, writeSafetensors } from "../../runtime/train/safetensors.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "nnc-crafted-"));
 const f = (...values: number[]) => Float32Array.from(values);
 
-function crafted(name: string, metadata: Record<string, string>, extra: Record<string, Float32Array> = {}): string {
+function crafted(name: string, metadata: Record<string, string>, extra: Record<string, Float32Array> = {}, format = "nnc-checkpoint-2"): string {
   const path = join(folder, `${name}.safetensors`);
   const tensors = Object.fromEntries(Object.entries({ "d.weight": f(1, 2), ...extra }).map(([k, data]) => [k, { shape: [data.length], data }]));
-  writeSafetensors(path, tensors, { format: "nnc-checkpoint-2", nnc_version: "0.1.0", model: "m", params: '["d.weight"]', ...metadata });
+  writeSafetensors(path, tensors, { format, nnc_version: "0.1.0", model: "m", params: '["d.weight"]', ...metadata });
   return path;
 }
 
@@ -58,6 +59,20 @@ describe("checkpoint metadata is checked field by field", () => {
     });
   }
 
+  const format3: [string, Record<string, string>, string][] = [
+    ["standardize-list", { standardize: "[1, 2]" }, "its metadata `standardize` must be an object with two lists of numbers, `mean` and `std`"],
+    ["standardize-text", { standardize: '{"mean": ["0"], "std": [1]}' }, "its metadata `standardize` must be an object with two lists of numbers"],
+    ["optimizer-file-number", { optimizer_file: "1" }, "its metadata `optimizer_file` must be an object with the companion's `file` name and its `sha256`"],
+    ["optimizer-file-hash", { optimizer_file: '{"file": "m.optimizer.safetensors", "kind": "sgd", "sha256": "abc"}' }, "its metadata `optimizer_file` must be an object"],
+    ["optimizer-file-kind", { optimizer_file: `{"file": "m.optimizer.safetensors", "kind": "sgdd", "sha256": "${"0".repeat(64)}"}` }, "its metadata `optimizer_file` must name the optimizer's `kind`"],
+  ];
+  for (const [name, metadata, message] of format3) {
+    it(`format 3, ${name}: ${message}`, () => {
+      const path = crafted(name, metadata, {}, "nnc-checkpoint-3");
+      expect(loadError(path)).toContain(`${path}: ${message}`);
+    });
+  }
+
   it("a file nnc wrote still loads", () => {
     const path = crafted("fine", { progress: '{"epoch": 2, "step": 8}', seed: "7", schedule: '{"t": 8}', optimizer: '{"kind": "sgd", "scalars": {"step": 8}, "slots": {}}' });
     expect(loadCheckpoint(path)).toMatchObject({ progress: { epoch: 2, step: 8 }, seed: 7, scheduleState: { t: 8 }, optimizer: { kind: "sgd" } });
@@ -84,11 +99,10 @@ describe("a checkpoint's standardization is checked", () => {
     const run = spawnSync(process.execPath, ["bin/nnc.js", "run", "examples/logistic_regression.nn", "--epochs", "1", "--save", saved], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     const { tensors, metadata } = readSafetensors(saved);
-    const width = tensors["standardize.mean"]!.data.length;
-    tensors["standardize.mean"] = { shape: [width + 1], data: new Float32Array(width + 1) };
-    tensors["standardize.std"] = { shape: [width + 1], data: new Float32Array(width + 1).fill(1) };
+    const width = JSON.parse(metadata.standardize!).mean.length;
+    const standardize = JSON.stringify({ mean: new Array(width + 1).fill(0), std: new Array(width + 1).fill(1) });
     const wrong = join(folder, "wrong-width.safetensors");
-    writeSafetensors(wrong, tensors, metadata);
+    writeSafetensors(wrong, tensors, { ...metadata, standardize });
     const { status, stderr } = spawnSync(process.execPath, ["bin/nnc.js", "eval", "examples/logistic_regression.nn", "--checkpoint", wrong], { encoding: "utf8" });
     expect(status).toBe(1);
     expect(stderr).toContain(`${wrong}: its standardization is for ${width + 1} input features, but the model takes ${width}`);
@@ -100,11 +114,17 @@ describe("a saved optimizer state that does not fit", () => {
   it("is reported against the file resumed from, with exit code 1", () => {
     const saved = join(folder, "softmax.safetensors");
     expect(spawnSync(process.execPath, ["bin/nnc.js", "run", "examples/softmax_regression.nn", "--epochs", "1", "--save", saved]).status).toBe(0);
-    const { tensors, metadata } = readSafetensors(saved);
-    const optimizer = JSON.parse(metadata.optimizer!);
+    // The companion's scalars edited, and the pair's hash kept in step.
+    const companion = readSafetensors(optimizerPath(saved));
+    const optimizer = JSON.parse(companion.metadata.optimizer!);
     optimizer.scalars.step = 1.5;
     const bad = join(folder, "bad-step.safetensors");
-    writeSafetensors(bad, tensors, { ...metadata, optimizer: JSON.stringify(optimizer) });
+    const bytes = encodeSafetensors(companion.tensors, { ...companion.metadata, optimizer: JSON.stringify(optimizer) });
+    writeFileSync(optimizerPath(bad), bytes);
+    const { tensors, metadata } = readSafetensors(saved);
+    const reference = { ...JSON.parse(metadata.optimizer_file!), sha256: createHash("sha256").update(bytes).digest("hex") };
+    expect(Object.values(tensors).some((t) => t.dtype === "I64")).toBe(false); // softmax_regression has no batch norm
+    writeSafetensors(bad, tensors, { ...metadata, optimizer_file: JSON.stringify(reference) });
     const { status, stderr } = spawnSync(process.execPath, ["bin/nnc.js", "run", "examples/softmax_regression.nn", "--epochs", "2", "--resume", bad], { encoding: "utf8" });
     expect(status).toBe(1);
     expect(stderr).toContain(`nnc run: cannot resume from ${bad}: the optimizer's \`step\` must be a whole number ≥ 0, but it is 1.5`);

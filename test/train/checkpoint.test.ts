@@ -1,4 +1,5 @@
-// Checkpoints: what a file holds and under which names (PyTorch state_dict keys for the weights),
+// Checkpoints: what the files hold and under which names (exactly PyTorch's state_dict keys in the
+// checkpoint, the optimizer's state in its companion file),
 // an exact resume of the optimizer, schedule and early-stopping state through a file, weights-only
 // files as PyTorch writes them, and the compatibility messages the CLI prints.
 
@@ -7,7 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ParamInfo, StateInfo } from "../../compiler/ir/graph.ts";
-import { type CheckpointContent, CHECKPOINT_FORMAT, checkCompatible, checkResumable, loadCheckpoint, loadWeights, saveCheckpoint } from "../../runtime/train/checkpoint.ts";
+import {
+  type CheckpointContent,
+  CHECKPOINT_FORMAT,
+  checkCompatible,
+  checkResumable,
+  loadCheckpoint,
+  loadWeights,
+  optimizerPath,
+  saveCheckpoint,
+} from "../../runtime/train/checkpoint.ts";
 import { EarlyStopping } from "../../runtime/train/early-stopping.ts";
 import { createOptimizer, LbfgsOptimizer } from "../../runtime/train/optimizers/index.ts";
 import { createSchedule } from "../../runtime/train/schedules/index.ts";
@@ -48,7 +58,7 @@ function content(o: Partial<CheckpointContent> = {}): CheckpointContent {
 }
 
 describe("checkpoint files", () => {
-  it("stores weights under their .nn names in PyTorch layouts, the optimizer by parameter, and the run in metadata", () => {
+  it("stores weights under their .nn names in PyTorch layouts, the optimizer by parameter beside them, and the run in metadata", () => {
     const path = join(tmp(), "runs", "mlp.safetensors"); // the folder is created
     const optimizer = createOptimizer({ kind: "adam", lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0, amsgrad: false }, [6, 3, 3]);
     const saved = content({
@@ -60,16 +70,16 @@ describe("checkpoint files", () => {
     });
     saveCheckpoint(path, saved, SHAPES);
     const { tensors, metadata } = readSafetensors(path);
-    expect(Object.keys(tensors).sort()).toEqual(
+    expect(Object.keys(tensors).sort()).toEqual(["h1.weight", "h1.bias", "out.weight", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"].sort());
+    expect(tensors["h1.weight"]!.shape).toEqual([3, 2]);
+    const companion = readSafetensors(optimizerPath(path));
+    expect(Object.keys(companion.tensors).sort()).toEqual(
       [
-        "h1.weight", "h1.bias", "out.weight", "bn.running_mean", "bn.running_var",
         "optimizer.h1.weight.exp_avg", "optimizer.h1.bias.exp_avg", "optimizer.out.weight.exp_avg",
         "optimizer.h1.weight.exp_avg_sq", "optimizer.h1.bias.exp_avg_sq", "optimizer.out.weight.exp_avg_sq",
-        "standardize.mean", "standardize.std",
       ].sort(),
     );
-    expect(tensors["h1.weight"]!.shape).toEqual([3, 2]);
-    expect(tensors["optimizer.h1.weight.exp_avg"]!.shape).toEqual([3, 2]);
+    expect(companion.tensors["optimizer.h1.weight.exp_avg"]!.shape).toEqual([3, 2]);
     expect(metadata).toMatchObject({
       format: CHECKPOINT_FORMAT,
       nnc_version: expect.any(String),
@@ -78,10 +88,11 @@ describe("checkpoint files", () => {
       seed: "42",
       schedule: '{"t":30}',
       best_metric: '{"value":0.25,"epoch":2}',
+      standardize: '{"mean":[0.5,1.5],"std":[2,3]}',
     });
-    expect(JSON.parse(metadata.optimizer!)).toEqual({ kind: "adam", scalars: { step: 0 }, slots: { exp_avg: 3, exp_avg_sq: 3 } });
+    expect(JSON.parse(companion.metadata.optimizer!)).toEqual({ kind: "adam", scalars: { step: 0 }, slots: { exp_avg: 3, exp_avg_sq: 3 } });
 
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(loaded.params).toEqual(saved.params);
     expect(Object.keys(loaded.params)).toEqual(["h1.weight", "h1.bias", "out.weight"]);
     expect(loaded.state).toEqual(saved.state);
@@ -133,7 +144,7 @@ describe("checkpoint files", () => {
       }),
       SHAPES,
     );
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     const c = createOptimizer(config, [6, 3, 3]);
     c.loadState(loaded.optimizer!);
     const sc = createSchedule(scheduleConfig, run);
@@ -166,10 +177,10 @@ describe("checkpoint files", () => {
     const saved = { kind: "lbfgs", ...lbfgs.saveState() };
     const path = join(tmp(), "lbfgs.safetensors");
     saveCheckpoint(path, content({ optimizer: saved }), SHAPES);
-    const names = Object.keys(readSafetensors(path).tensors);
+    const names = Object.keys(readSafetensors(optimizerPath(path)).tensors);
     expect(names).toContain("optimizer.d.0");
     expect(names).toContain("optimizer.old_dirs.1");
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(loaded.optimizer).toEqual(saved);
     expect(checkCompatible(loaded, PARAMS, STATE)).toEqual([]);
   });
@@ -216,7 +227,7 @@ describe("weights from elsewhere (--init)", () => {
       "h1.bias": { shape: [3], data: new Float32Array(3) },
       "out.weight": { shape: [1, 3], data: new Float32Array(3) },
       "bn.running_mean": { shape: [3], data: new Float32Array(3) },
-      "bn.num_batches_tracked": { shape: [], data: Float32Array.from([100]) },
+      "bn.num_batches_tracked": { shape: [], dtype: "I64", data: BigInt64Array.of(100n) },
     });
     writeFileSync(path, bytes);
     const loaded = loadCheckpoint(path);
@@ -234,7 +245,7 @@ describe("weights from elsewhere (--init)", () => {
     const params = Object.values(content().params).map((p) => p.slice());
     optimizer.step(params, params.map((p) => p.slice()), 0.1);
     saveCheckpoint(path, content({ optimizer: { kind: "sgd", ...optimizer.saveState() } }), SHAPES);
-    const loaded = loadCheckpoint(path);
+    const loaded = loadCheckpoint(path, { optimizer: true });
     expect(Object.keys(loaded.params)).toEqual(["h1.weight", "h1.bias", "out.weight"]);
     expect(checkCompatible(loaded, PARAMS, STATE)).toEqual([]);
     expect(checkResumable(loaded, "adam")).toEqual([

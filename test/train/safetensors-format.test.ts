@@ -104,6 +104,16 @@ describe("safetensors: writing", () => {
     expect(Array.from(bytes.subarray(bytes.length - 12))).toEqual(f32(1, 2, 3));
   });
 
+  it("writes I64 tensors (batch norm's num_batches_tracked) as PyTorch does: 8 bytes each, exactly, with their dtype read back", () => {
+    const bytes = encodeSafetensors({ w: { shape: [1], data: Float32Array.of(0.5) }, n: { shape: [], dtype: "I64", data: BigInt64Array.of((1n << 40n) + 1n) } });
+    const json = '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"n":{"dtype":"I64","shape":[],"data_offsets":[4,12]}}';
+    const padded = json + " ".repeat((8 - ((8 + json.length) % 8)) % 8);
+    expect(Array.from(bytes)).toEqual(Array.from(build(padded, [...f32(0.5), ...i64((1n << 40n) + 1n)])));
+    const { tensors } = decodeSafetensors(bytes, "counter");
+    expect(tensors.n).toMatchObject({ shape: [], dtype: "I64" });
+    expect(tensors.w!.dtype).toBe("F32");
+  });
+
   it("refuses a tensor whose values do not match its shape (an internal error, not the user's)", () => {
     expect(() => encodeSafetensors({ w: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(/internal error.*`w`.*\[2, 2\].*3 values/);
   });

@@ -3,6 +3,7 @@
 // the choice from the cache without timing. Which variant wins depends on the machine, so the
 // test checks the bookkeeping and the results, never the winner.
 
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,36 @@ describe.skipIf(!gpu)("matmul autotuning", () => {
     first.destroy();
     second.destroy();
     delete process.env.NNC_AUTOTUNE_CACHE;
+  });
+
+  it("by default takes the default variant for a shape never timed, and times it later for the next program", async () => {
+    process.env.NNC_AUTOTUNE_CACHE = join(folder, "auto.json");
+    const b = new GraphBuilder("autotune.nn", "train");
+    const y = b.matmul(b.source("input", { name: "x" }, ["B", 19]), b.source("input", { name: "w" }, [19, 7]), false, false);
+    const first = await GpuProgram.create(gpu!, b.graph, { read: [y], matmul: "auto", tuneBindings: { B: 5 } });
+    expect(first.tuning.matmuls[0]!.source).toBe("pending");
+    expect(first.tuning.seconds).toBe(0);
+    const report = await first.tunePending(60);
+    expect(report!.matmuls[0]!.source).toBe("timed");
+    const second = await GpuProgram.create(gpu!, b.graph, { read: [y], matmul: "auto", tuneBindings: { B: 5 } });
+    expect(second.tuning.matmuls[0]!.source).toBe("cache");
+    expect(await second.tunePending(60)).toBeNull();
+    first.destroy();
+    second.destroy();
+    delete process.env.NNC_AUTOTUNE_CACHE;
+  });
+
+  it("nnc run times the untimed shapes after training, and the next run finds them in the cache", () => {
+    const env = { ...process.env, NNC_MATMUL: "auto", NNC_AUTOTUNE_CACHE: join(folder, "run.json") };
+    const run = () => spawnSync(process.execPath, ["bin/nnc.js", "run", "examples/linear_regression.nn", "--backend", "webgpu", "--epochs", "1"], { encoding: "utf8", env });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/not timed on this adapter yet \(timed after training\)/);
+    expect(first.stdout).toMatch(/webgpu: timed the matmul variants of \d+ shapes? for the next run in [\d.]+ s/);
+    const second = run();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain("matmul variants from the autotune cache");
+    expect(second.stdout).not.toContain("for the next run");
   });
 
   it("refuses a variant it does not know", async () => {

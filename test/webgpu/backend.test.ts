@@ -45,7 +45,7 @@ describe.skipIf(!gpu)("20 steps on WebGPU match 20 steps on the CPU runtime", ()
       const makeBatch = (size: number) => ({
         size,
         features: Float32Array.from({ length: size * width(input.shape) }, () => rng.uniform() * 2 - 1),
-        targets: Float32Array.from({ length: size * width(target.shape) }, () => (target.classes !== null ? rng.int(target.classes) : rng.int(2) * 2 - 1)),
+        targets: target.dtype === "i32" ? Int32Array.from({ length: size }, () => rng.int(target.classes!)) : Float32Array.from({ length: size * width(target.shape) }, () => rng.int(2) * 2 - 1),
       });
       const lbfgs = config.optimizer.kind === "lbfgs";
       for (let t = 1; t <= (lbfgs ? 3 : 20); t++) {
@@ -67,7 +67,7 @@ describe.skipIf(!gpu)("20 steps on WebGPU match 20 steps on the CPU runtime", ()
       expect(m2.n).toBe(m1.n);
       expect(m2.loss).toBeCloseTo(m1.loss, 4);
       const batch = makeBatch(50);
-      const data: Dataset = { n: 50, features: batch.features, targets: batch.targets, featureSize: width(input.shape), targetSize: width(target.shape), targetKind: target.classes !== null ? "class" : "real", classes: target.classes, featureNames: null, classNames: null, source: "test" };
+      const data: Dataset = { n: 50, features: batch.features, targets: Float32Array.from(batch.targets), featureSize: width(input.shape), targetSize: width(target.shape), targetKind: target.classes !== null ? "class" : "real", classes: target.classes, featureNames: null, classNames: null, source: "test" };
       const [e1, e2] = await Promise.all([cpu.evaluate(data, 16), webgpu.evaluate(data, 16)]);
       expect(e2.loss).toBeCloseTo(e1.loss, 4);
       expect(e2.accuracy).toBe(e1.accuracy);

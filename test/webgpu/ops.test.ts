@@ -15,7 +15,7 @@ afterAll(() => gpu?.destroy());
 
 interface Case {
   name: string;
-  operands: { shape: Shape; values?: (i: number, rng: Rng) => number }[];
+  operands: { shape: Shape; values?: (i: number, rng: Rng) => number; dtype?: "i32" }[];
   build(b: GraphBuilder, xs: number[]): number | number[]; // the outputs compared
   bindings?: Record<string, number>;
   tolerance?: number;
@@ -26,7 +26,7 @@ const concrete = (shape: Shape, bindings: Record<string, number>) => shape.map((
 
 async function compare(c: Case): Promise<void> {
   const b = new GraphBuilder("ops.nn", "train");
-  const xs = c.operands.map((o, i) => b.source("input", { name: `x${i}` }, o.shape));
+  const xs = c.operands.map((o, i) => b.source("input", { name: `x${i}` }, o.shape, o.dtype));
   const built = c.build(b, xs);
   const ys = Array.isArray(built) ? built : [built];
   const bindings = c.bindings ?? {};
@@ -34,7 +34,8 @@ async function compare(c: Case): Promise<void> {
   const inputs = Object.fromEntries(
     c.operands.map((o, i) => {
       const n = concrete(o.shape, bindings).reduce((a, d) => a * d, 1);
-      return [`x${i}`, Float32Array.from({ length: n }, (_, j) => (o.values ? o.values(j, rng) : rng.uniform() * 4 - 2))];
+      const values = Array.from({ length: n }, (_, j) => (o.values ? o.values(j, rng) : rng.uniform() * 4 - 2));
+      return [`x${i}`, o.dtype === "i32" ? Int32Array.from(values) : Float32Array.from(values)];
     }),
   );
   const feeds = { inputs, params: {}, state: {} };
@@ -84,7 +85,7 @@ const CASES: Case[] = [
     operands: [{ shape: [50], values: (i) => i % 3 }, { shape: [50], values: (i) => i % 2 }],
     build: (b, [x, y]) => b.binary("eq", x!, y!),
   },
-  { name: "one_hot", operands: [{ shape: ["B"], values: (i) => (i * 7) % 12 - 1 }], build: (b, [x]) => b.add("one_hot", [x!], { classes: 10 }), bindings: { B: 29 } },
+  { name: "one_hot", operands: [{ shape: ["B"], values: (i) => (i * 7) % 12 - 1, dtype: "i32" }], build: (b, [x]) => b.add("one_hot", [x!], { classes: 10 }), bindings: { B: 29 } },
   ...[
     { axes: [0], keepdims: false },
     { axes: [1], keepdims: true },

@@ -45,7 +45,7 @@ async function stepParity(file: string, matmul?: string): Promise<void> {
     inputs[input.name] =
       input.role === "scalar"
         ? Float32Array.of(0)
-        : Float32Array.from({ length: size }, () => (input.classes !== null ? rng.int(input.classes) : rng.uniform() * 2 - 1));
+        : input.dtype === "i32" ? Int32Array.from({ length: size }, () => rng.int(input.classes!)) : Float32Array.from({ length: size }, () => rng.uniform() * 2 - 1);
   }
   Object.entries(stepScalars(step, { step: 3, lr: config.optimizer.lr, momentum: null })).forEach(([name, value]) => (inputs[name] = Float32Array.of(value)));
   const params = initializeParams(graph.params, 1);

@@ -1,11 +1,18 @@
-// One kernel's WGSL from a planned group of nodes (kernels.ts): the bindings, a function
-// `vID(i: u32) -> f32` for every value the kernel reads or computes inline, and an entry point
-// whose shape follows the root's mode (roots.ts). When the group computes a matmul in a blocked
-// variant (matmul.ts), that matmul is the kernel's root and the group's outputs become its
-// epilogue: the block hands each element to a private `tile_value`, which the matmul's own
-// function returns, and every output of the group is written at that element's index. The chain
-// from a fused matmul to its consumer reads it element for element (kernels.ts only fuses such
-// chains), so the epilogue never needs the matmul at any other index.
+// The WGSL of planned kernels (kernels.ts). A kernel is a function `kN` of its workgroup's index
+// within the kernel, over functions `kN_vID(i: u32) -> f32` for every value it reads or computes
+// inline; its root's mode (roots.ts) decides what one workgroup covers. A dispatch
+// (dispatches.ts) is a WGSL module holding one or more kernels that do not depend on each other:
+// its entry point hands each range of workgroups to one kernel, so independent kernels cost one
+// dispatch. Kernels reach their buffers through a `Storage`: a standalone kernel (the autotuner
+// times one on its own) binds each buffer it uses; in a dispatch, values live at fixed offsets of
+// shared buffers (dispatches.ts).
+//
+// When a kernel computes a matmul in a blocked variant (matmul.ts), that matmul is the kernel's
+// root and the kernel's outputs become its epilogue: the block hands each element to a private
+// `tile_value`, which the matmul's own function returns, and every output of the kernel is
+// written at that element's index. The chain from a fused matmul to its consumer reads it element
+// for element (kernels.ts only fuses such chains), so the epilogue never needs the matmul at any
+// other index.
 
 import { InternalError } from "../../diagnostics/diagnostic.ts";
 import type { Graph, IRNode } from "../../ir/graph.ts";
@@ -16,6 +23,7 @@ import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts"
 import type { Kernel, UniformLayout } from "./kernels.ts";
 
 export const WORKGROUP = 64;
+if (GROUP !== WORKGROUP) throw new InternalError("every kernel of a dispatch needs one workgroup size");
 
 export interface EmitContext {
   graph: Graph;
@@ -25,21 +33,40 @@ export interface EmitContext {
   matmulVariant: (node: IRNode<"matmul">) => MatmulVariant;
 }
 
-export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
+// Where a kernel's buffers are: WGSL text for reading a materialized value and for the reference
+// to an element of an output.
+export interface Storage {
+  load(node: number, index: string): string;
+  ref(node: number, index: string): string;
+}
+
+// A kernel's WGSL before it is placed in a module.
+interface KernelText {
+  root: RootKernel;
+  functions: string[];
+  declarations: string[];
+  reads: number[]; // materialized values it reads, in order of first use
+  nodes: number[]; // every node it computes
+  name: string;
+  matmul?: { node: number; variant: string };
+}
+
+function emitText(ctx: EmitContext, group: number[], prefix: string, storage: Storage): KernelText {
   const { graph, materialized, scalarIds, uniform } = ctx;
   const members = new Set(group);
   const reads: number[] = [];
   const functions = new Map<number, string>();
   const declarations: string[] = [];
   const nodes: number[] = [];
-  const fn = (id: number) => `v${id}`;
+  const fn = (id: number) => `${prefix}v${id}`;
   const first = graph.nodes[group[0]!]!;
   // Only an elementwise group (or a matmul's own) can hand its outputs to a blocked matmul.
   const tileRoot = isExpression(first.op) || first.op === "matmul" ? findTileRoot(ctx, group) : null;
   const variantOf = (node: IRNode) => (node.id === tileRoot?.node.id ? tileRoot.variant : NAIVE);
-  const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
-  const store = (index: string, value: string) =>
-    [`tile_value = ${value};`, ...group.map((id, k) => `${outputName(k)}[${index}] = ${fn(id)}(${index});`)].join("\n");
+  // Every value of an element is computed before any is stored, so an output may overwrite the
+  // value it was computed from (an optimizer updating a parameter in place).
+  const storeAll = (index: string) => [...group.map((id, k) => `let r${k} = ${fn(id)}(${index});`), ...group.map((id, k) => `${storage.ref(id, index)} = r${k};`)];
+  const store = (index: string, value: string) => `{\n  tile_value = ${value};\n  ${storeAll(index).join("\n  ")}\n}`;
 
   // Each value the kernel needs is a function of a flat index: a buffer load for a materialized
   // node, a uniform field for a scalar input, the rendered expression or loop for the rest (and
@@ -53,9 +80,11 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
       return;
     }
     if (materialized.has(id) && !members.has(id)) {
-      let binding = reads.indexOf(id);
-      if (binding < 0) binding = reads.push(id) - 1;
-      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return t${binding}[i]; }`);
+      if (!reads.includes(id)) reads.push(id);
+      // Every buffer holds f32 values, but for fed i32 inputs (class labels), which hold their
+      // own bits: the kernel converts them where it reads them.
+      const value = node.op === "input" && node.dtype === "i32" ? `f32(bitcast<i32>(${storage.load(id, "i")}))` : storage.load(id, "i");
+      functions.set(id, `fn ${fn(id)}(i: u32) -> f32 { return ${value}; }`);
       return;
     }
     if (id === tileRoot?.node.id) {
@@ -67,7 +96,7 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
     let body: string;
     if (isExpression(node.op)) body = expressionBody(graph, node, define, fn);
     else {
-      const root = loopRoot(graph, node, define, fn, variantOf(node), store);
+      const root = loopRoot(graph, node, define, fn, variantOf(node), store, storage, prefix);
       if (root.mode !== "element") throw new InternalError(`${node.op} cannot be inlined`);
       declarations.push(...(root.declarations ?? []));
       body = `  ${root.body}`;
@@ -76,49 +105,70 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
     functions.set(id, `fn ${fn(id)}(i: u32) -> f32 {\n${body}\n}`);
   };
 
-  let kernel: RootKernel;
+  let root: RootKernel;
   if (tileRoot) {
     nodes.push(tileRoot.node.id);
-    kernel = loopRoot(graph, tileRoot.node, define, fn, tileRoot.variant, store);
-    declarations.push(...(kernel.declarations ?? []), "var<private> tile_value: f32;");
+    root = loopRoot(graph, tileRoot.node, define, fn, tileRoot.variant, store, storage, prefix);
+    declarations.push(...(root.declarations ?? []), "var<private> tile_value: f32;");
     for (const id of group) define(id);
   } else if (isExpression(first.op) || isElementRoot(first, graph.nodes[first.inputs[0]!]?.shape ?? [])) {
     for (const id of group) define(id);
-    kernel = { mode: "element", count: first.shape, body: group.map((id, k) => `${outputName(k)}[i] = ${fn(id)}(i);`).join("\n  ") };
+    root = { mode: "element", count: first.shape, body: storeAll("i").join("\n  ") };
   } else {
     if (group.length !== 1) throw new InternalError(`${first.op} kernels have one output`);
     nodes.push(first.id);
-    kernel = loopRoot(graph, first, define, fn, NAIVE, store);
-    declarations.push(...(kernel.declarations ?? []));
+    root = loopRoot(graph, first, define, fn, NAIVE, store, storage, prefix);
+    declarations.push(...(root.declarations ?? []));
   }
+  const name = [...new Set(nodes.map((id) => graph.nodes[id]!.op).filter((op) => op !== "const"))].join("+");
+  const matmul = tileRoot ? { node: tileRoot.node.id, variant: variantName(tileRoot.variant) } : undefined;
+  return { root, functions: [...functions.values()], declarations, reads, nodes, name, matmul };
+}
 
-  const functionText = [...functions.values()].join("\n");
-  const text = `${functionText}\n${kernel.body}\n${declarations.join("\n")}\n${countExpr(kernel)}`;
-  const usesDims = text.includes("dims.");
-  const preludes = Object.entries(PRELUDE).filter(([name]) => text.includes(`${name}(`)).map(([, code]) => code);
-  const header: string[] = (kernel.enables ?? []).map((e) => `enable ${e};`);
+// A planned kernel on its own: its WGSL module binds `dims`, then each buffer it reads (`t0`, …),
+// then each it writes (`out`, `out1`, …).
+export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
+  const reads: number[] = [];
+  const storage: Storage = {
+    load(node, index) {
+      let k = reads.indexOf(node);
+      if (k < 0) k = reads.push(node) - 1;
+      return `t${k}[${index}]`;
+    },
+    ref: (node, index) => `${outputName(group.indexOf(node))}[${index}]`,
+  };
+  const text = emitText(ctx, group, "", storage);
+  const bindings = [...reads.map((_, k) => ({ name: `t${k}`, writable: false })), ...group.map((_, k) => ({ name: outputName(k), writable: true }))];
+  const code = assemble(ctx.uniform, [{ text }], bindings);
+  const { root } = text;
+  return { name: text.name, code, outputs: group, reads, usesDims: code.includes("dims."), mode: root.mode, count: root.count, tile: root.tile, matmul: text.matmul, nodes: text.nodes };
+}
+
+// Kernels that run as one dispatch, reaching their values through `storage`, whose buffers are
+// bound in the order of `bindings` (after `dims`, when a kernel reads it).
+export function emitDispatch(ctx: EmitContext, kernels: Kernel[], storage: Storage, bindings: { name: string; writable: boolean }[]): string {
+  const texts = kernels.map((kernel, n) => ({ text: emitText(ctx, kernel.outputs, kernels.length > 1 ? `k${n}_` : "", storage) }));
+  return assemble(ctx.uniform, texts, bindings);
+}
+
+function assemble(uniform: UniformLayout, kernels: { text: KernelText }[], bindings: { name: string; writable: boolean }[]): string {
+  const functions = kernels.flatMap(({ text }, n) => [...text.functions, kernelFunction(text.root, `k${n}`)]);
+  const declarations = [...new Set(kernels.flatMap(({ text }) => text.declarations))];
+  const body = [...declarations, ...functions].join("\n");
+  const usesDims = body.includes("dims.") || kernels.some(({ text }) => workgroupsWgsl(text.root).includes("dims."));
+  const enables = [...new Set(kernels.flatMap(({ text }) => text.root.enables ?? []))];
+  const header: string[] = enables.map((e) => `enable ${e};`);
   let binding = 0;
   if (usesDims) {
     const fields = [...uniform.symbols.map((s) => `${dimField(s)}: u32`), "seed: u32", ...uniform.scalars.map((_, k) => `x_${k}: f32`)];
     header.push(`struct Dims { ${fields.join(", ")} }`, `@group(0) @binding(${binding++}) var<uniform> dims: Dims;`);
   }
-  reads.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read> t${k}: array<f32>;`));
-  group.forEach((_, k) => header.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${outputName(k)}: array<f32>;`));
-  const code = [...header, ...preludes, ...declarations, functionText, entryPoint(kernel)].join("\n\n");
-  const name = [...new Set(nodes.map((id) => graph.nodes[id]!.op).filter((op) => op !== "const"))].join("+");
-  return {
-    name,
-    code,
-    outputs: group,
-    reads,
-    usesDims,
-    mode: kernel.mode,
-    count: kernel.count,
-    tile: kernel.tile,
-    matmul: tileRoot ? { node: tileRoot.node.id, variant: variantName(tileRoot.variant) } : undefined,
-    nodes,
-  };
+  for (const b of bindings) header.push(`@group(0) @binding(${binding++}) var<storage, ${b.writable ? "read_write" : "read"}> ${b.name}: array<f32>;`);
+  const preludes = Object.entries(PRELUDE).filter(([name]) => body.includes(`${name}(`)).map(([, code]) => code);
+  return [...header, ...preludes, ...declarations, ...functions, entryPoint(kernels.map(({ text }) => text.root))].join("\n\n");
 }
+
+const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
 
 // The matmul a group computes in a blocked variant, if any: one of its members, or one inlined
 // into it (a fused matmul, read by its consumer element for element). Of several, the first;
@@ -169,6 +219,8 @@ function loopRoot(
   fn: (id: number) => string,
   matmul: MatmulVariant,
   store: (index: string, value: string) => string,
+  storage: Storage,
+  prefix: string,
 ): RootKernel {
   return rootTemplate(node.op)({
     node,
@@ -179,53 +231,77 @@ function loopRoot(
       return (index) => `${fn(input)}(${index})`;
     },
     store,
+    output: (index) => storage.ref(node.id, index),
+    unique: (name) => `${prefix}${name}`,
     matmul,
   });
 }
 
-function entryPoint(kernel: RootKernel): string {
-  if (kernel.mode === "group") {
-    return `@compute @workgroup_size(${GROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u) {
-  let o = wid.x + wid.y * groups.x;
-  if (o >= ${countExpr(kernel)}) { return; }
-  ${kernel.body}
-}`;
+// Kernel `name` as a function of its own workgroup index `w` (or, for mode "group", the element
+// `o` the workgroup computes) and the invocation's index in its workgroup.
+function kernelFunction(root: RootKernel, name: string): string {
+  const count = countExpr(root);
+  if (root.mode === "group") return `fn ${name}(o: u32, lid: u32) {\n  if (o >= ${count}) { return; }\n  ${root.body}\n}`;
+  if (root.mode === "tile") {
+    const lanes = root.tile!.lanes;
+    const lane = usesSubgroups(root) ? ", subgroup_lane: u32" : "";
+    return `fn ${name}(w: u32, lid: u32${lane}) {\n  let t = (w * ${WORKGROUP}u + lid)${lanes > 1 ? ` / ${lanes}u` : ""};\n  ${root.body}\n}`;
   }
-  if (kernel.mode === "tile") {
-    const { lanes } = kernel.tile!;
-    const lane = kernel.enables?.includes("subgroups") ? ", @builtin(subgroup_invocation_id) subgroup_lane: u32" : "";
-    return `@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u${lane}) {
-  let t = (gid.x + gid.y * groups.x * ${WORKGROUP}u)${lanes > 1 ? ` / ${lanes}u` : ""};
-  ${kernel.body}
-}`;
-  }
+  return `fn ${name}(w: u32, lid: u32) {\n  let i = w * ${WORKGROUP}u + lid;\n  if (i >= ${count}) { return; }\n  ${root.body}\n}`;
+}
+
+// The entry point: workgroups [0, g0) run kernel k0, [g0, g0 + g1) kernel k1, and so on. The
+// branches depend on the workgroup only, so barriers inside a kernel stay in uniform control flow.
+function entryPoint(roots: RootKernel[]): string {
+  const subgroups = roots.some(usesSubgroups);
+  const lane = subgroups ? ", @builtin(subgroup_invocation_id) subgroup_lane: u32" : "";
+  const lines = [`let w = wid.x + wid.y * groups.x;`];
+  roots.forEach((root, n) => {
+    const args = `${n === 0 ? "w" : `w - end${n - 1}`}, lid${usesSubgroups(root) ? ", subgroup_lane" : ""}`;
+    lines.push(`let end${n} = ${n === 0 ? "" : `end${n - 1} + `}${workgroupsWgsl(root)};`);
+    lines.push(`if (w < end${n}) { k${n}(${args}); return; }`);
+  });
   return `@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
-  if (i >= ${countExpr(kernel)}) { return; }
-  ${kernel.body}
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u${lane}) {
+  ${lines.join("\n  ")}
 }`;
 }
 
-function countExpr(kernel: RootKernel): string {
-  const parts = kernel.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d)));
+function usesSubgroups(root: RootKernel): boolean {
+  return root.enables?.includes("subgroups") ?? false;
+}
+
+function countExpr(root: Pick<RootKernel, "count">): string {
+  const parts = root.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d)));
   return parts.length ? parts.join(" * ") : "1u";
 }
 
-// The workgroups a kernel dispatches for its concrete `count`: a 2-D grid, since one dimension
-// holds at most 65,535 workgroups. A tile kernel covers a 2-D count in blocks.
-export function workgroupGrid(kernel: Pick<Kernel, "mode" | "tile">, count: readonly number[]): [number, number] {
+// The workgroups a kernel covers, as WGSL (for the entry point) and for a concrete `count` (for
+// the dispatch); the two must agree. A tile kernel covers a 2-D count in blocks.
+function workgroupsWgsl(root: Pick<RootKernel, "mode" | "tile" | "count">): string {
+  if (root.mode === "group") return `(${countExpr(root)})`;
+  if (root.mode === "tile") {
+    const { rows, cols, lanes } = root.tile!;
+    const [m, n] = root.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d))) as [string, string];
+    return `((((${m} + ${rows - 1}u) / ${rows}u) * ((${n} + ${cols - 1}u) / ${cols}u) * ${lanes}u + ${WORKGROUP - 1}u) / ${WORKGROUP}u)`;
+  }
+  return `((${countExpr(root)} + ${WORKGROUP - 1}u) / ${WORKGROUP}u)`;
+}
+
+export function workgroups(kernel: Pick<Kernel, "mode" | "tile">, count: readonly number[]): number {
   const elements = count.reduce((a, b) => a * b, 1);
-  let groups: number;
-  if (kernel.mode === "group") groups = elements;
-  else if (kernel.mode === "tile") {
+  if (kernel.mode === "group") return elements;
+  if (kernel.mode === "tile") {
     const { rows, cols, lanes } = kernel.tile!;
     const [m, n] = count as [number, number];
-    groups = elements === 0 ? 0 : Math.ceil((Math.ceil(m / rows) * Math.ceil(n / cols) * lanes) / WORKGROUP);
-  } else groups = Math.ceil(elements / WORKGROUP);
-  if (groups <= 65535) return [groups, 1];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y];
+    return Math.ceil((Math.ceil(m / rows) * Math.ceil(n / cols) * lanes) / WORKGROUP);
+  }
+  return Math.ceil(elements / WORKGROUP);
+}
+
+// A 2-D grid of at least `total` workgroups, since one dimension holds at most 65,535.
+export function workgroupGrid(total: number): [number, number] {
+  if (total <= 65535) return [total, 1];
+  const y = Math.ceil(total / 65535);
+  return [Math.ceil(total / y), y];
 }

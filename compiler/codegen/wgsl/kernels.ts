@@ -20,12 +20,12 @@
 import { InternalError } from "../../diagnostics/diagnostic.ts";
 import { ELEMENTWISE_OPS } from "../../ir/ops.ts";
 import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
-import { emitKernel } from "./emit.ts";
+import { emitKernel, type EmitContext } from "./emit.ts";
 import { isExpression, readsInputs } from "./expressions.ts";
 import { NAIVE, type MatmulVariant } from "./matmul.ts";
 import { hasRoot, isElementRoot, type RootKernel, type Tile } from "./roots.ts";
 
-export { WORKGROUP, workgroupGrid } from "./emit.ts";
+export { WORKGROUP, workgroupGrid, workgroups } from "./emit.ts";
 
 export interface Kernel {
   name: string; // the ops it computes, roots first: "matmul+add+relu"
@@ -51,6 +51,7 @@ export interface KernelPlan {
   materialized: Set<number>; // nodes with a buffer
   kernels: Kernel[];
   uniform: UniformLayout;
+  context: EmitContext; // what emitting the kernels again needs (dispatches.ts)
 }
 
 export interface KernelOptions {
@@ -111,7 +112,7 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
   const uniform = { symbols, scalars: scalars.map((n) => (n.attrs as { name: string }).name) };
   const context = { graph, materialized, scalarIds, uniform, matmulVariant: options.matmulVariant ?? (() => NAIVE) };
   const kernels = groups.map((group) => emitKernel(context, group));
-  return { order, materialized, kernels, uniform };
+  return { order, materialized, kernels, uniform, context };
 }
 
 // A loop op may be computed inside the kernel of the elementwise chain that consumes it when

@@ -98,7 +98,7 @@ export function conv2dGradInput({ node, operand, shapeOf }: RootContext<"conv2d_
 
 // dw[o, c, ki, kj] = Σ_n,oy,ox x[n, c, oy·sh + ki − ph, ox·sw + kj − pw] · g[n, o, oy, ox]: a long
 // sum for few outputs, so a workgroup shares each output.
-export function conv2dGradWeight({ node, operand, shapeOf }: RootContext<"conv2d_grad_weight">): RootKernel {
+export function conv2dGradWeight({ node, operand, shapeOf, output }: RootContext<"conv2d_grad_weight">): RootKernel {
   const [, c, h, w] = shapeOf(0).map(dim);
   const [, o, oh, ow] = shapeOf(1).map(dim);
   const [, , kh, kw] = node.shape as number[];
@@ -126,7 +126,7 @@ export function conv2dGradWeight({ node, operand, shapeOf }: RootContext<"conv2d
       `  acc += ${x(`((b * ${c} + ci) * ${h} + u32(iy)) * ${w} + u32(ix)`)} * ${g(`((b * ${o} + oc) * ${oh} + oy) * ${ow} + ox`)};`,
       `}`,
       ...treeSum(),
-      `if (lid == 0u) { out[o] = partial[0]; }`,
+      `if (lid == 0u) { ${output("o")} = partial[0]; }`,
     ].join("\n  "),
   };
 }
@@ -177,7 +177,8 @@ function argmaxFunction(name: string, x: (index: string) => string, xShape: Shap
 
 // maxpool2d (x → pooled) and maxpool2d_gather ((x, v) → pooled, v read at the argmax).
 function maxpoolGather(gather: boolean) {
-  return ({ node, operand, shapeOf }: RootContext<"maxpool2d" | "maxpool2d_gather">): RootKernel => {
+  return ({ node, operand, shapeOf, unique }: RootContext<"maxpool2d" | "maxpool2d_gather">): RootKernel => {
+    const window = unique(`argmax_window_${node.id}`);
     const xShape = shapeOf(0);
     const [, , h, w] = xShape.map(dim);
     const [, , oh, ow] = node.shape.map(dim);
@@ -185,12 +186,12 @@ function maxpoolGather(gather: boolean) {
     return {
       mode: "element",
       count: node.shape,
-      declarations: [argmaxFunction(`argmax_window_${node.id}`, operand(0), xShape, node.attrs)],
+      declarations: [argmaxFunction(window, operand(0), xShape, node.attrs)],
       body: [
         `let ox = i % ${ow};`,
         `let oy = (i / ${ow}) % ${oh};`,
         `let plane = (i / (${ow} * ${oh})) * ${h} * ${w};`,
-        `let at = argmax_window_${node.id}(plane, oy, ox);`,
+        `let at = ${window}(plane, oy, ox);`,
         `return select(${source("u32(at)")}, ${gather ? "0.0f" : "(-f32_inf())"}, at < 0i);`,
       ].join("\n  "),
     };
@@ -198,19 +199,20 @@ function maxpoolGather(gather: boolean) {
 }
 
 // dx[p, iy, ix] = Σ g[p, oy, ox] over the windows covering (iy, ix) whose argmax is (iy, ix).
-export function maxpool2dGrad({ node, operand, shapeOf }: RootContext<"maxpool2d_grad">): RootKernel {
+export function maxpool2dGrad({ node, operand, shapeOf, unique }: RootContext<"maxpool2d_grad">): RootKernel {
+  const window = unique(`argmax_window_${node.id}`);
   const xShape = shapeOf(0);
   const [, , h, w] = xShape.map(dim);
   const [, , oh, ow] = shapeOf(1).map(dim);
   const { kernel, stride, padding } = node.attrs;
   const g = operand(1);
   const inner = coveringLoop("x", "ix", kernel[1], stride[1], padding[1], ow!, [
-    `if (argmax_window_${node.id}(plane, oy, ox) == i32(i)) { acc += ${g(`(p * ${oh} + oy) * ${ow} + ox`)}; }`,
+    `if (${window}(plane, oy, ox) == i32(i)) { acc += ${g(`(p * ${oh} + oy) * ${ow} + ox`)}; }`,
   ]);
   return {
     mode: "element",
     count: node.shape,
-    declarations: [argmaxFunction(`argmax_window_${node.id}`, operand(0), xShape, node.attrs)],
+    declarations: [argmaxFunction(window, operand(0), xShape, node.attrs)],
     body: [
       `let ix = i % ${w};`,
       `let iy = (i / ${w}) % ${h};`,

@@ -49,13 +49,18 @@ export interface RootContext<K extends Op = Op> {
   // Statements that write output element `index` (a u32 expression) of value `value` (an f32
   // expression), for templates of mode "tile".
   store(index: string, value: string): string;
+  // The WGSL reference to element `index` of the kernel's one output, for templates of modes
+  // "row" and "group", which write their output themselves.
+  output(index: string): string;
+  // A module-scope name for this node's helper `name`, unique among every kernel of a dispatch.
+  unique(name: string): string;
   matmul: MatmulVariant; // the variant a matmul node is computed with
 }
 
 type Template<K extends Op> = (ctx: RootContext<K>) => RootKernel;
 
 function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max"> {
-  return ({ node, operand, shapeOf }) => {
+  return ({ node, operand, shapeOf, output }) => {
     const inShape = shapeOf(0);
     const axes = node.attrs.axes.map((a) => normalizeAxis(a, inShape.length));
     const own = strides(inShape);
@@ -101,7 +106,7 @@ function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max
         `  if (lid < s) { partial[lid] = ${combine("partial[lid]", "partial[lid + s]")}; }`,
         `  workgroupBarrier();`,
         `}`,
-        `if (lid == 0u) { out[o] = ${finish}; }`,
+        `if (lid == 0u) { ${output("o")} = ${finish}; }`,
       ].join("\n  "),
     };
   };
@@ -110,7 +115,7 @@ function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max
 // softmax and log_softmax along one axis, one invocation per row, stable for any magnitude (the
 // row's maximum is subtracted before exponentiating), as the CPU runtime computes them.
 function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
-  return ({ node, operand }) => {
+  return ({ node, operand, output }) => {
     const shape = node.shape;
     const axis = normalizeAxis(node.attrs.axis, shape.length);
     const n = dim(shape[axis]!);
@@ -129,8 +134,8 @@ function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
         `var total = 0.0f;`,
         `for (var j = 0u; j < ${n}; j++) { total += exp(${x(at)} - m); }`,
         log
-          ? `let log_total = log(total);\n  for (var j = 0u; j < ${n}; j++) { out[${at}] = ${x(at)} - m - log_total; }`
-          : `let scale = 1.0f / total;\n  for (var j = 0u; j < ${n}; j++) { out[${at}] = exp(${x(at)} - m) * scale; }`,
+          ? `let log_total = log(total);\n  for (var j = 0u; j < ${n}; j++) { ${output(at)} = ${x(at)} - m - log_total; }`
+          : `let scale = 1.0f / total;\n  for (var j = 0u; j < ${n}; j++) { ${output(at)} = exp(${x(at)} - m) * scale; }`,
       ].join("\n  "),
     };
   };
