@@ -101,6 +101,8 @@ const CASES: Case[] = [
       tolerance: 1e-5,
     })),
   ),
+  // Rows of at most 32 static elements are computed per element (inlined where used), longer or
+  // symbolic ones one row per invocation.
   ...(["softmax", "log_softmax"] as const).flatMap((op) =>
     [0, 1, -1].map((axis) => ({
       name: `${op} along ${axis} of [B, 11, 3]`,
@@ -110,6 +112,12 @@ const CASES: Case[] = [
       tolerance: 1e-5,
     })),
   ),
+  ...(["softmax", "log_softmax"] as const).map((op) => ({
+    name: `${op} along a row of 40, then doubled`,
+    operands: [{ shape: [3, 40] as Shape, values: wide }],
+    build: (b: GraphBuilder, [x]: number[]) => b.binary("add", b.add(op, [x!], { axis: 1 }), b.add(op, [x!], { axis: 1 })),
+    tolerance: 1e-5,
+  })),
   { name: "reshape", operands: [{ shape: [6, 35] }], build: (b, [x]) => b.reshape(x!, [5, 42]) },
   { name: "transpose", operands: [{ shape: [3, 5, 7] }], build: (b, [x]) => b.add("transpose", [x!], { perm: [2, 0, 1] }) },
   { name: "broadcast", operands: [{ shape: [5, 1] }], build: (b, [x]) => b.broadcastTo(x!, [3, 5, 9]) },

@@ -23,7 +23,7 @@ import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
 import { emitKernel, type EmitContext } from "./emit.ts";
 import { isExpression, readsInputs } from "./expressions.ts";
 import { NAIVE, type MatmulVariant } from "./matmul.ts";
-import { hasRoot, isElementRoot, type RootKernel, type Tile } from "./roots.ts";
+import { ELEMENT_ROOTS, hasRoot, isElementRoot, type RootKernel, type Tile } from "./roots.ts";
 
 export { WORKGROUP, workgroupGrid, workgroups } from "./emit.ts";
 
@@ -118,17 +118,27 @@ export function planKernels(graph: Graph, outputs: number[], options: KernelOpti
 // A loop op may be computed inside the kernel of the elementwise chain that consumes it when
 // every link of the chain has one user and reads the previous link element for element (same
 // shape), up to a node with a kernel of its own that is itself elementwise: then each element of
-// the loop op is computed exactly once, in that kernel.
+// the loop op is computed exactly once, in that kernel. A short loop op (a row of logits summed
+// or soft-maxed) is cheap enough to compute in the chain of each of its users.
 function fusesIntoConsumer(graph: Graph, node: IRNode, users: Map<number, number[]>, materialized: Set<number>): boolean {
+  const first = users.get(node.id) ?? [];
+  const short = node.op !== "matmul" && !ELEMENT_ROOTS.has(node.op);
+  if (first.length > 1 && short) return first.every((user) => chainFuses(graph, node, user, users, materialized));
+  return first.length === 1 && chainFuses(graph, node, first[0]!, users, materialized);
+}
+
+function chainFuses(graph: Graph, node: IRNode, firstUser: number, users: Map<number, number[]>, materialized: Set<number>): boolean {
   // A short reduction (a row of logits) may also be read broadcast, a few times per element.
   const short = REDUCING_OPS.has(node.op);
   let current = node;
   for (;;) {
-    const next = users.get(current.id);
+    const next = current === node ? [firstUser] : users.get(current.id);
     if (!next || next.length !== 1) return false;
     const user = graph.nodes[next[0]!]!;
     // A reduction reads each element of its operand once, so the chain may end in one too.
-    if (REDUCING_OPS.has(user.op)) return materialized.has(user.id);
+    // …but not a softmax, each of whose elements goes over its row: a reduction would go over
+    // the row again for every element it sums (and a driver compiles that nest slowly).
+    if (REDUCING_OPS.has(user.op)) return materialized.has(user.id) && node.op !== "softmax" && node.op !== "log_softmax";
     if (!(ELEMENTWISE_OPS.has(user.op) || user.op === "reshape")) return false;
     const elementForElement = sameShape(user.shape, current.shape) || user.op === "reshape";
     if (!elementForElement && !(short && current === node && fewRepeats(current.shape, user.shape))) return false;

@@ -123,6 +123,24 @@ function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
     const rows = [...shape.slice(0, axis), ...shape.slice(axis + 1)];
     const x = operand(0);
     const at = "base + j * inner";
+    if (isShortSoftmax(node as IRNode)) {
+      // A short row (a row of logits): each element computes its row's maximum and sum itself,
+      // in the same order as the CPU runtime, so the op can be inlined where it is used.
+      const value = log ? `${x("i")} - m - log(total)` : `exp(${x("i")} - m) * (1.0f / total)`;
+      return {
+        mode: "element",
+        count: shape,
+        body: [
+          `let inner = ${inner};`,
+          `let base = (i / (inner * ${n})) * ${n} * inner + i % inner;`,
+          `var m = (-f32_inf());`,
+          `for (var j = 0u; j < ${n}; j++) { let v = ${x(at)}; m = select(m, v, v > m); }`,
+          `var total = 0.0f;`,
+          `for (var j = 0u; j < ${n}; j++) { total += exp(${x(at)} - m); }`,
+          `return ${value};`,
+        ].join("\n  "),
+      };
+    }
     return {
       mode: "row",
       count: rows,
@@ -209,10 +227,18 @@ export function isShortReduction(node: IRNode, inputShape: Shape): boolean {
   return size <= SHORT_REDUCTION;
 }
 
+// A softmax along an axis of at most SHORT_REDUCTION static elements is computed per element
+// (mode "element"), each element going over its row.
+export function isShortSoftmax(node: IRNode): boolean {
+  if (node.op !== "softmax" && node.op !== "log_softmax") return false;
+  const d = node.shape[normalizeAxis((node.attrs as { axis: number }).axis, node.shape.length)];
+  return typeof d === "number" && d <= SHORT_REDUCTION;
+}
+
 // Whether a loop op is computed one output element per invocation (and so can be inlined into an
-// elementwise consumer): the ops of ELEMENT_ROOTS, and short reductions.
+// elementwise consumer): the ops of ELEMENT_ROOTS, short reductions and short softmaxes.
 export function isElementRoot(node: IRNode, inputShape: Shape): boolean {
-  return ELEMENT_ROOTS.has(node.op) || isShortReduction(node, inputShape);
+  return ELEMENT_ROOTS.has(node.op) || isShortReduction(node, inputShape) || isShortSoftmax(node);
 }
 
 export const ELEMENT_ROOTS: ReadonlySet<Op> = new Set<Op>([
