@@ -73,8 +73,8 @@ export async function createSession(
   }
   try {
     // Loaded only here, so a CPU run never loads the WGSL generators.
-    const { WebGpuBackend } = await import("./webgpu/backend.ts");
-    const backend = await WebGpuBackend.create(gpu, programs, initial, { warmBatch: options.warmBatch });
+    const [{ WebGpuBackend }, { compilingSource }] = await Promise.all([import("./webgpu/backend.ts"), import("./webgpu/compile.ts")]);
+    const backend = await WebGpuBackend.create(gpu, compilingSource(gpu), programs, initial, { warmBatch: options.warmBatch });
     return {
       programs,
       backend,

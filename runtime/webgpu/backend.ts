@@ -13,7 +13,7 @@ import { targetFeed, type Dataset } from "../data/dataset.ts";
 import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
 import { packArenas } from "../../compiler/codegen/wgsl/layout.ts";
-import type { ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
+import type { CompiledProgram, ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
 import type { TuningReport } from "./autotune.ts";
 import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
@@ -26,6 +26,25 @@ const EVAL = "eval.";
 // A resident tensor: where it lives in the arenas, and its size in elements.
 interface Resident extends ResidentPlace {
   size: number;
+}
+
+// Where the backend's programs come from: compiled on this device from the model's graphs
+// (compile.ts, `compilingSource`) or compiled ahead of time (a generated module, which ignores
+// the graph and looks the program up by its key).
+export type ProgramKey = "step" | "evaluation" | "gradient" | `predict:${string}`;
+
+export interface ProgramRequest {
+  key: ProgramKey;
+  graph: Graph;
+  read: number[];
+  updates: { node: number; target: ResidentPlace }[];
+  resident: (source: IRNode) => ResidentPlace | null;
+}
+
+export interface ProgramSource {
+  program(request: ProgramRequest): Promise<{ program: CompiledProgram; tuning?: TuningReport }>;
+  // Time the kernel variants the programs did not have timings for, for the next run.
+  tunePending?(budgetSeconds: number): Promise<string | null>;
 }
 
 export class WebGpuBackend implements TrainingBackend {
@@ -43,6 +62,7 @@ export class WebGpuBackend implements TrainingBackend {
 
   private constructor(
     private readonly gpu: GpuContext,
+    private readonly source: ProgramSource,
     private readonly programs: ModelPrograms,
     private readonly arenas: GPUBuffer[],
     private readonly tensors: Map<string, Resident>, // params, state, slots, metrics (EVAL's too)
@@ -61,7 +81,13 @@ export class WebGpuBackend implements TrainingBackend {
   // Creates the arenas, uploads the starting weights and compiles every pipeline. `warmBatch`:
   // dispatch every kernel once at this batch size before returning (GpuProgram.warm), so the
   // first step does not pay for compiling shaders (lavapipe compiles at the first dispatch).
-  static async create(gpu: GpuContext, programs: ModelPrograms, initial: { params: Float32Array[]; state: Float32Array[] }, options: { warmBatch?: number } = {}): Promise<WebGpuBackend> {
+  static async create(
+    gpu: GpuContext,
+    source: ProgramSource,
+    programs: ModelPrograms,
+    initial: { params: Float32Array[]; state: Float32Array[] },
+    options: { warmBatch?: number } = {},
+  ): Promise<WebGpuBackend> {
     const { device } = gpu;
     const step = programs.step.graph;
     const evaluation = programs.evaluation;
@@ -86,12 +112,16 @@ export class WebGpuBackend implements TrainingBackend {
 
     // The evaluation's metrics live under EVAL; everything else is shared by name.
     const tensorOf = (graph: Graph, name: string) => tensors.get(graph === evaluation && name.startsWith("metric.") ? EVAL + name : name);
-    const resident = (graph: Graph) => ({ arenas, place: (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null) });
+    const resident = (graph: Graph) => (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null);
     const updates = (graph: Graph) => [...graph.paramUpdates, ...graph.stateUpdates].map((u) => ({ node: u.node, target: tensorOf(graph, u.name) ?? missing(u.name) }));
     const reads = stepOutputs(step).read;
-    const stepProgram = await GpuProgram.create(gpu, step, { read: reads.map((r) => r.node), updates: updates(step), resident: resident(step) });
-    const evalProgram = await GpuProgram.create(gpu, evaluation, { read: [], updates: updates(evaluation), resident: resident(evaluation) });
-    const backend = new WebGpuBackend(gpu, programs, arenas, tensors, stepProgram, reads.map((r) => r.name), evalProgram);
+    const load = async (request: ProgramRequest) => {
+      const { program, tuning } = await source.program(request);
+      return GpuProgram.load(gpu, program, { resident: arenas, tuning });
+    };
+    const stepProgram = await load({ key: "step", graph: step, read: reads.map((r) => r.node), updates: updates(step), resident: resident(step) });
+    const evalProgram = await load({ key: "evaluation", graph: evaluation, read: [], updates: updates(evaluation), resident: resident(evaluation) });
+    const backend = new WebGpuBackend(gpu, source, programs, arenas, tensors, stepProgram, reads.map((r) => r.name), evalProgram);
     if (options.warmBatch) {
       backend.warmSeconds =
         (await stepProgram.warm({ [backend.io.step.batchDim]: options.warmBatch })) + (await evalProgram.warm({ [backend.io.evaluation.batchDim]: options.warmBatch }));
@@ -130,9 +160,12 @@ export class WebGpuBackend implements TrainingBackend {
   lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
     return this.guard(async () => {
       const graph = this.programs.step.graph;
-      this.gradientProgram ??= await GpuProgram.create(this.gpu, graph, {
+      this.gradientProgram ??= await this.load({
+        key: "gradient",
+        graph,
         read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
-        resident: this.residentSpec(),
+        updates: [],
+        resident: (node) => this.residentPlace(node),
       });
       const { input, target, batchDim } = this.io.step;
       const inputs = { [input]: batch.features, [target!]: batch.targets };
@@ -183,7 +216,7 @@ export class WebGpuBackend implements TrainingBackend {
       if (node === undefined) throw new InternalError(`the model has no output ${output}`);
       let program = this.predictPrograms.get(output);
       if (!program) {
-        program = await GpuProgram.create(this.gpu, graph, { read: [node], resident: this.residentSpec() });
+        program = await this.load({ key: `predict:${output}`, graph, read: [node], updates: [], resident: (source) => this.residentPlace(source) });
         this.predictPrograms.set(output, program);
       }
       const { input, batchDim } = this.io.inference;
@@ -222,14 +255,14 @@ export class WebGpuBackend implements TrainingBackend {
       plannedBytes: this.stepProgram.plannedBytes({ [this.io.step.batchDim]: batch }),
       dispatches: this.stepProgram.dispatchCount,
       submits: 1,
-      kernels: this.stepProgram.kernels.length,
+      kernels: this.stepProgram.kernelCount,
       pipelines: this.stepProgram.dispatchCount + this.evalProgram.dispatchCount,
       warmSeconds: this.warmSeconds ?? -1,
       adapter: adapterName(this.gpu.adapter),
       // How the matmul variants were chosen when the programs were created, and which.
-      tuningSeconds: this.stepProgram.tuning.seconds + this.evalProgram.tuning.seconds,
+      tuningSeconds: (this.stepProgram.tuning?.seconds ?? 0) + (this.evalProgram.tuning?.seconds ?? 0),
       tuning: tuningSummary([this.stepProgram.tuning, this.evalProgram.tuning]),
-      matmulVariants: this.stepProgram.tuning.matmuls.map((m) => `${m.shape}: ${m.variant}`).join("; "),
+      matmulVariants: (this.stepProgram.tuning?.matmuls ?? []).map((m) => `${m.shape}: ${m.variant}`).join("; "),
     };
   }
 
@@ -237,21 +270,7 @@ export class WebGpuBackend implements TrainingBackend {
   // this adapter, within `budgetSeconds`, so that the next run finds them in the autotune cache.
   // Returns a line for the user, or null when there was nothing to time.
   tunePending(budgetSeconds: number): Promise<string | null> {
-    return this.guard(async () => {
-      const started = performance.now();
-      const reports: TuningReport[] = [];
-      for (const program of [this.stepProgram, this.evalProgram]) {
-        const left = budgetSeconds - (performance.now() - started) / 1000;
-        const report = left > 0 ? await program.tunePending(left) : null;
-        if (report) reports.push(report);
-      }
-      if (reports.length === 0) return null;
-      const timed = new Set(reports.flatMap((r) => r.matmuls.filter((m) => m.source === "timed").map((m) => m.shape)));
-      const left = new Set(reports.flatMap((r) => r.matmuls.filter((m) => m.source === "pending").map((m) => m.shape)));
-      const seconds = (performance.now() - started) / 1000;
-      const rest = left.size ? `; ${left.size} left for a later run` : "";
-      return `timed the matmul variants of ${timed.size} shape${timed.size === 1 ? "" : "s"} for the next run in ${seconds.toFixed(1)} s (cached in ${reports[0]!.cache})${rest}`;
-    });
+    return this.guard(async () => (this.source.tunePending ? this.source.tunePending(budgetSeconds) : null));
   }
 
   dispose(): void {
@@ -278,10 +297,14 @@ export class WebGpuBackend implements TrainingBackend {
     }
   }
 
-  // The resident arenas, and where each param or state source of the inference or gradient
-  // programs lives in them.
-  private residentSpec(): { arenas: GPUBuffer[]; place: (node: IRNode) => ResidentPlace | null } {
-    return { arenas: this.arenas, place: (node) => (node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null) };
+  // Where a param or state source of the inference or gradient programs lives in the arenas.
+  private residentPlace(node: IRNode): ResidentPlace | null {
+    return node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null;
+  }
+
+  private async load(request: ProgramRequest): Promise<GpuProgram> {
+    const { program, tuning } = await this.source.program(request);
+    return GpuProgram.load(this.gpu, program, { resident: this.arenas, tuning });
   }
 
   private write(tensor: Resident, values: Float32Array): void {
@@ -326,7 +349,9 @@ export class WebGpuBackend implements TrainingBackend {
 }
 
 // "2.9 s timing matmul variants", "matmul variants from the autotune cache", "matmul variants forced".
-function tuningSummary(reports: TuningReport[]): string {
+function tuningSummary(given: (TuningReport | null)[]): string {
+  const reports = given.filter((r): r is TuningReport => r !== null);
+  if (reports.length === 0) return "matmul variants compiled ahead of time";
   const choices = reports.flatMap((r) => r.matmuls);
   const seconds = reports.reduce((total, r) => total + r.seconds, 0);
   if (choices.length === 0) return "no matmuls";

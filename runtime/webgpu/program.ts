@@ -1,36 +1,25 @@
-// Runs an IR graph on a WebGPU device: the graph's program (compiler/codegen/wgsl/dispatches.ts)
-// compiled into pipelines once, and for each set of symbolic-dim bindings the buffers, bind groups
-// and workgroup counts, made on first use and reused, so a steady loop allocates nothing. A run
-// uploads the fed inputs, encodes every dispatch into one compute pass, copies the updates that
-// were not written in place into their resident tensors and the requested outputs into one
-// mappable buffer, and submits once. It is the GPU counterpart of runtime/cpu/executor.ts,
-// against which it is tested.
+// Runs a compiled program (compiler/codegen/wgsl/dispatches.ts: plain data, made by compile.ts
+// or held by a generated module) on a WebGPU device: its pipelines made once, and for each set of
+// symbolic-dim bindings the buffers, bind groups and workgroup counts, made on first use and
+// reused, so a steady loop allocates nothing. A run uploads the fed inputs, encodes every
+// dispatch into one compute pass, copies the updates that were not written in place into their
+// resident tensors and the requested outputs into one mappable buffer, and submits once. It is the
+// GPU counterpart of runtime/cpu/executor.ts, against which it is tested. Nothing here needs the
+// compiler.
 //
 // Parameters and state may be resident: packed into arenas that outlive the program and are
 // shared by the programs of one model (runtime/webgpu/backend.ts). A program reads them in place
 // and writes its updates into them, in place where the plan allows, else after its last dispatch.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import { planProgram, type ProgramPlan, type ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
-import { workgroupGrid, workgroups, type Kernel } from "../../compiler/codegen/wgsl/kernels.ts";
-import type { BufferRef, Place } from "../../compiler/codegen/wgsl/layout.ts";
-import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
+import type { CompiledProgram, CompiledValue } from "../../compiler/codegen/wgsl/dispatches.ts";
+import type { BufferRef } from "../../compiler/codegen/wgsl/layout.ts";
+import { concreteShape, type Shape } from "../../compiler/ir/graph.ts";
 import type { Feeds } from "../cpu/types.ts";
 import { checkBindingSize, type GpuContext } from "./device.ts";
-import { chooseMatmulVariants, type TuneOptions, type TuningReport } from "./autotune.ts";
+import type { TuningReport } from "./autotune.ts";
 import { pipelineFor } from "./pipelines.ts";
-
-export interface ProgramSpec {
-  read: number[]; // nodes whose values come back from a run
-  // Node values written into resident tensors (parameter and state updates).
-  updates?: { node: number; target: ResidentPlace }[];
-  // The resident arenas, and where a param or state source lives in them (null: feed it every run).
-  resident?: { arenas: GPUBuffer[]; place: (source: IRNode) => ResidentPlace | null };
-  // How matmuls are computed (runtime/webgpu/autotune.ts): "tune" (the default, unless the
-  // NNC_MATMUL environment variable says otherwise), "default", or a variant's name.
-  matmul?: string;
-  tuneBindings?: Record<string, number>; // the symbolic dims to tune at (default 128 each)
-}
+import { workgroupGrid, workgroups } from "../../compiler/codegen/wgsl/workgroups.ts";
 
 interface Dispatch {
   pipeline: GPUComputePipeline;
@@ -55,54 +44,37 @@ const MAX_PLANS = 4;
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export class GpuProgram {
-  readonly kernels: Kernel[];
   private readonly plans = new Map<string, BufferPlan>();
-  private readonly residentArenas: GPUBuffer[];
+  private readonly values: Map<number, CompiledValue>;
+  private readonly fed: CompiledValue[];
 
   private constructor(
     private readonly gpu: GpuContext,
-    private readonly spec: { read: number[]; updates: { node: number; target: ResidentPlace }[] },
-    readonly plan: ProgramPlan,
+    readonly compiled: CompiledProgram,
     private readonly pipelines: GPUComputePipeline[],
     private readonly arenas: GPUBuffer[], // the program's own arenas
-    residentArenas: GPUBuffer[],
-    readonly tuning: TuningReport, // which variant each matmul got, and why
-    private readonly tuneWith: { graph: Graph; outputs: number[]; options: TuneOptions },
+    private readonly residentArenas: GPUBuffer[],
+    readonly tuning: TuningReport | null, // which variant each matmul got, and why, when compiled here
   ) {
-    this.kernels = plan.kernels;
-    this.residentArenas = residentArenas;
+    this.values = new Map(compiled.values.map((v) => [v.node, v]));
+    this.fed = compiled.values.filter((v) => v.fed);
   }
 
-  static async create(gpu: GpuContext, graph: Graph, spec: ProgramSpec | number[]): Promise<GpuProgram> {
-    const options: ProgramSpec = Array.isArray(spec) ? { read: spec } : spec;
-    const updates = options.updates ?? [];
-    const outputs = [...options.read, ...updates.map((u) => u.node)];
-    for (const id of outputs) if (!graph.nodes[id]) throw new InternalError(`no IR node ${id} to compute`);
+  // The program's pipelines and arenas on this device; `resident`: the model's arenas the
+  // program's resident places refer to.
+  static async load(gpu: GpuContext, compiled: CompiledProgram, options: { resident?: GPUBuffer[]; tuning?: TuningReport } = {}): Promise<GpuProgram> {
     const { device } = gpu;
-    const maxStorageBuffers = device.limits.maxStorageBuffersPerShaderStage;
-    const tuneOptions: TuneOptions = { matmul: options.matmul, bindings: options.tuneBindings, maxStorageBuffers };
-    const { variantOf, report } = await chooseMatmulVariants(gpu, graph, outputs, tuneOptions);
-    const plan = planProgram(
-      graph,
-      { read: options.read, updates, resident: options.resident?.place ?? (() => null), maxBindingElements: Math.floor(device.limits.maxStorageBufferBindingSize / 4) },
-      { maxStorageBuffers, matmulVariant: variantOf },
-    );
-    const pipelines = await Promise.all(plan.dispatches.map((d) => pipelineFor(device, d.code, d.name)));
-    const arenas = plan.arenas.map((elements) => device.createBuffer({ size: Math.max(4, elements * 4), usage: STORAGE() }));
-    return new GpuProgram(gpu, { read: options.read, updates }, plan, pipelines, arenas, options.resident?.arenas ?? [], report, { graph, outputs, options: tuneOptions });
-  }
-
-  // Times the matmul shapes this program took the default variant for (autotune.ts, "auto"), for
-  // the programs of later runs, which find the choices in the cache; this one keeps its kernels.
-  // Returns the report, or null when nothing was pending.
-  async tunePending(budgetSeconds: number): Promise<TuningReport | null> {
-    if (!this.tuning.matmuls.some((m) => m.source === "pending")) return null;
-    const { graph, outputs, options } = this.tuneWith;
-    return (await chooseMatmulVariants(this.gpu, graph, outputs, { ...options, matmul: "tune", budgetSeconds })).report;
+    const pipelines = await Promise.all(compiled.dispatches.map((d) => pipelineFor(device, d.code, d.name)));
+    const arenas = compiled.arenas.map((elements) => device.createBuffer({ size: Math.max(4, elements * 4), usage: STORAGE() }));
+    return new GpuProgram(gpu, compiled, pipelines, arenas, options.resident ?? [], options.tuning ?? null);
   }
 
   get dispatchCount(): number {
-    return this.plan.dispatches.length;
+    return this.compiled.dispatches.length;
+  }
+
+  get kernelCount(): number {
+    return this.compiled.kernels.length;
   }
 
   // Dispatches every kernel once for these bindings, on whatever the buffers hold, and waits: a
@@ -114,7 +86,7 @@ export class GpuProgram {
     const { device } = this.gpu;
     const plan = this.planFor(bindings);
     device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
-    const written = new Set(this.plan.dispatches.flatMap((d) => d.bindings.filter((b) => b.kind === "resident").map((b) => b.index)));
+    const written = new Set(this.compiled.dispatches.flatMap((d) => d.bindings.filter((b) => b.kind === "resident").map((b) => b.index)));
     const saved = [...written].map((index) => {
       const arena = this.residentArenas[index]!;
       return { arena, copy: device.createBuffer({ size: arena.size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }) };
@@ -134,7 +106,7 @@ export class GpuProgram {
   encode(encoder: GPUCommandEncoder, feeds: Pick<Feeds, "inputs"> & Partial<Feeds>, bindings: Record<string, number>, seed = 0): () => Promise<Float32Array[]> {
     const { device } = this.gpu;
     const plan = this.planFor(bindings);
-    const { symbols, scalars } = this.plan.uniform;
+    const { symbols, scalars } = this.compiled.uniform;
     plan.dimValues[symbols.length] = seed >>> 0;
     scalars.forEach((name, k) => {
       const value = feeds.inputs[name];
@@ -142,27 +114,27 @@ export class GpuProgram {
       plan.scalarValues[k] = value[0]!;
     });
     device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
-    for (const node of this.plan.fed) {
-      const name = (node.attrs as { name: string }).name;
-      const group = node.op === "input" ? feeds.inputs : node.op === "param" ? feeds.params : feeds.state;
-      const value = group?.[name];
-      if (!value) throw new InternalError(`no value fed for ${node.op} "${name}"`);
-      if (value.length !== plan.sizes.get(node.id)) throw new InternalError(`${node.op} "${name}" has ${value.length} values, expected ${plan.sizes.get(node.id)}`);
+    for (const value of this.fed) {
+      const name = value.name!;
+      const group = value.op === "input" ? feeds.inputs : value.op === "param" ? feeds.params : feeds.state;
+      const data = group?.[name];
+      if (!data) throw new InternalError(`no value fed for ${value.op} "${name}"`);
+      if (data.length !== plan.sizes.get(value.node)) throw new InternalError(`${value.op} "${name}" has ${data.length} values, expected ${plan.sizes.get(value.node)}`);
       // An i32 input is uploaded as its bits (kernels convert it where they read it, emit.ts).
-      if (!(value instanceof (node.dtype === "i32" ? Int32Array : Float32Array))) throw new InternalError(`the ${node.dtype} ${node.op} "${name}" was fed a ${value.constructor.name}`);
-      const place = this.plan.places.get(node.id)!;
-      if (value.length) device.queue.writeBuffer(this.buffer(plan, place.buffer), place.offset * 4, value);
+      if (!(data instanceof (value.dtype === "i32" ? Int32Array : Float32Array))) throw new InternalError(`the ${value.dtype} ${value.op} "${name}" was fed a ${data.constructor.name}`);
+      if (data.length) device.queue.writeBuffer(this.buffer(plan, value.place.buffer), value.place.offset * 4, data);
     }
     encodeDispatches(encoder, plan.dispatches);
-    for (const update of this.spec.updates) {
-      if (this.plan.inPlace.has(update.node)) continue;
+    for (const update of this.compiled.updates) {
+      if (update.inPlace) continue;
       const bytes = plan.sizes.get(update.node)! * 4;
       const from = this.placeOf(update.node);
       if (bytes) encoder.copyBufferToBuffer(this.buffer(plan, from.buffer), from.offset * 4, this.residentArenas[update.target.arena]!, update.target.offset * 4, bytes);
     }
-    if (this.spec.read.length === 0) return async () => [];
+    const { read } = this.compiled;
+    if (read.length === 0) return async () => [];
     const staging = plan.staging.pop() ?? device.createBuffer({ size: Math.max(4, plan.readElements * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.spec.read.forEach((id, k) => {
+    read.forEach((id, k) => {
       const bytes = plan.sizes.get(id)! * 4;
       const from = this.placeOf(id);
       if (bytes) encoder.copyBufferToBuffer(this.buffer(plan, from.buffer), from.offset * 4, staging, plan.readOffsets[k]! * 4, bytes);
@@ -172,7 +144,7 @@ export class GpuProgram {
       const all = new Float32Array(staging.getMappedRange(0, Math.max(4, plan.readElements * 4)).slice(0));
       staging.unmap();
       plan.staging.push(staging);
-      return this.spec.read.map((id, k) => all.slice(plan.readOffsets[k]!, plan.readOffsets[k]! + plan.sizes.get(id)!));
+      return read.map((id, k) => all.slice(plan.readOffsets[k]!, plan.readOffsets[k]! + plan.sizes.get(id)!));
     };
   }
 
@@ -195,8 +167,8 @@ export class GpuProgram {
     for (const arena of this.arenas) arena.destroy();
   }
 
-  private placeOf(id: number): Place {
-    return this.plan.places.get(id) ?? missingPlace(id);
+  private placeOf(id: number): CompiledValue["place"] {
+    return this.values.get(id)?.place ?? missingPlace(id);
   }
 
   private buffer(plan: BufferPlan, ref: BufferRef): GPUBuffer {
@@ -205,7 +177,7 @@ export class GpuProgram {
   }
 
   private planFor(bindings: Record<string, number>): BufferPlan {
-    const key = this.plan.uniform.symbols.map((s) => bindings[s]).join(",");
+    const key = this.compiled.uniform.symbols.map((s) => bindings[s]).join(",");
     let plan = this.plans.get(key);
     if (plan) this.plans.delete(key);
     else {
@@ -222,18 +194,16 @@ export class GpuProgram {
 
   private buildPlan(bindings: Record<string, number>): BufferPlan {
     const { device } = this.gpu;
-    const { symbols, scalars } = this.plan.uniform;
+    const { symbols, scalars } = this.compiled.uniform;
     for (const s of symbols) if (bindings[s] === undefined) throw new InternalError(`symbolic dim ${s} is not bound`);
-    const elements = (shape: IRNode["shape"]) => concreteShape(shape, bindings).reduce((a, b) => a * b, 1);
+    const elements = (shape: Shape) => concreteShape(shape, bindings).reduce((a, b) => a * b, 1);
     const sizes = new Map<number, number>();
-    for (const node of this.plan.order) {
-      sizes.set(node.id, elements(node.shape));
-      if (this.plan.materialized.has(node.id)) {
-        checkBindingSize(device, Math.max(4, sizes.get(node.id)! * 4), `a tensor of the model, [${concreteShape(node.shape, bindings).join(", ")}] (${node.op}),`);
-      }
+    for (const value of this.compiled.values) {
+      sizes.set(value.node, elements(value.shape));
+      checkBindingSize(device, Math.max(4, sizes.get(value.node)! * 4), `a tensor of the model, [${concreteShape(value.shape, bindings).join(", ")}] (${value.op}),`);
     }
     let bytes = 0;
-    const slots = this.plan.slots.map((shape) => {
+    const slots = this.compiled.slots.map((shape) => {
       const size = Math.max(4, elements(shape) * 4);
       bytes += size;
       return device.createBuffer({ size, usage: STORAGE() });
@@ -244,18 +214,18 @@ export class GpuProgram {
     const scalarValues = new Float32Array(dimValues.buffer, (symbols.length + 1) * 4, scalars.length);
     const dims = device.createBuffer({ size: dimValues.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const partial = { slots } as BufferPlan;
-    const dispatches = this.plan.dispatches.map((d, k) => {
+    const dispatches = this.compiled.dispatches.map((d, k) => {
       const entries: GPUBindGroupEntry[] = [];
       if (d.usesDims) entries.push({ binding: 0, resource: { buffer: dims } });
       for (const ref of d.bindings) entries.push({ binding: entries.length, resource: { buffer: this.buffer(partial, ref) } });
       const pipeline = this.pipelines[k]!;
       const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-      const total = d.kernels.reduce((sum, j) => sum + workgroups(this.kernels[j]!, concreteShape(this.kernels[j]!.count, bindings)), 0);
+      const total = d.kernels.reduce((sum, kernel) => sum + workgroups(kernel, concreteShape(kernel.count, bindings)), 0);
       return { pipeline, bindGroup, grid: workgroupGrid(total), total };
     });
     const readOffsets: number[] = [];
     let readElements = 0;
-    for (const id of this.spec.read) {
+    for (const id of this.compiled.read) {
       readOffsets.push(readElements);
       readElements += sizes.get(id)!;
     }

@@ -15,6 +15,7 @@ import type { TrainingBackend } from "../../runtime/train/backend.ts";
 import { CpuBackend } from "../../runtime/train/cpu-backend.ts";
 import { initializeParams, initializeState } from "../../runtime/train/init.ts";
 import { WebGpuBackend } from "../../runtime/webgpu/backend.ts";
+import { compilingSource } from "../../runtime/webgpu/compile.ts";
 import { testGpu } from "./gpu.ts";
 
 const gpu = await testGpu();
@@ -37,7 +38,7 @@ describe.skipIf(!gpu)("20 steps on WebGPU match 20 steps on the CPU runtime", ()
       const programs = buildPrograms(trainGraph, evalGraph, config, model.loss!, { gradNorms: true });
       const initial = { params: initializeParams(trainGraph.params, 5), state: initializeState(trainGraph.state) };
       const cpu: TrainingBackend = new CpuBackend(programs, initial);
-      const webgpu: TrainingBackend = await WebGpuBackend.create(gpu!, programs, initial);
+      const webgpu: TrainingBackend = await WebGpuBackend.create(gpu!, compilingSource(gpu!), programs, initial);
       const input = trainGraph.inputs.find((i) => i.role === "input")!;
       const target = trainGraph.inputs.find((i) => i.role === "target")!;
       const width = (shape: (number | string)[]) => shape.slice(1).reduce<number>((n, d) => n * (d as number), 1);

@@ -7,7 +7,7 @@ import { matmulCandidates, variantName } from "../../compiler/codegen/wgsl/matmu
 import { GraphBuilder, type Shape } from "../../compiler/ir/graph.ts";
 import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import { Rng } from "../../runtime/rng.ts";
-import { GpuProgram } from "../../runtime/webgpu/program.ts";
+import { createProgram } from "../../runtime/webgpu/compile.ts";
 import { testGpu } from "./gpu.ts";
 
 const gpu = await testGpu();
@@ -40,9 +40,9 @@ async function compare(c: Case): Promise<void> {
   );
   const feeds = { inputs, params: {}, state: {} };
   const expected = new CpuProgram(b.graph, ys).run(feeds, bindings, 0);
-  const program = await GpuProgram.create(gpu!, b.graph, { read: ys, matmul: c.matmul ?? "default" });
+  const program = await createProgram(gpu!, b.graph, { read: ys, matmul: c.matmul ?? "default" });
   const actual = await program.run(feeds, bindings);
-  if (c.matmul) expect(program.tuning.matmuls.map((m) => m.variant)).toContain(c.matmul);
+  if (c.matmul) expect(program.tuning!.matmuls.map((m) => m.variant)).toContain(c.matmul);
   program.destroy();
   let worst = 0;
   expected.forEach((values, k) => {

@@ -1,5 +1,6 @@
 // Step parity: one whole training step of every example (forward, loss, gradients, clipping and
-// the optimizer's update) on WebGPU against the CPU runtime, from the same weights and batch.
+// the optimizer's update) on WebGPU against the CPU runtime, from the same weights and batch. Each
+// program goes through JSON between compiling and loading, as a generated module holds it.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import type { Feeds } from "../../runtime/cpu/types.ts";
 import { Rng } from "../../runtime/rng.ts";
 import { initializeParams, initializeState } from "../../runtime/train/init.ts";
+import { compileProgram } from "../../runtime/webgpu/compile.ts";
 import { GpuProgram } from "../../runtime/webgpu/program.ts";
 import { testGpu } from "./gpu.ts";
 
@@ -57,7 +59,8 @@ async function stepParity(file: string, matmul?: string): Promise<void> {
   };
   const outputs = [graph.outputs.loss!, ...graph.paramUpdates.map((u) => u.node), ...graph.stateUpdates.map((u) => u.node)];
   const expected = new CpuProgram(graph, outputs).run(feeds, bindings, 0).map((r) => Float32Array.from(r));
-  const program = await GpuProgram.create(gpu!, graph, { read: outputs, matmul });
+  const { program: compiledProgram } = await compileProgram(gpu!, graph, { read: outputs, matmul });
+  const program = await GpuProgram.load(gpu!, JSON.parse(JSON.stringify(compiledProgram)));
   const actual = await program.run(feeds, bindings);
   program.destroy();
   let worst = 0;

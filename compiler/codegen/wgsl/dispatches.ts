@@ -19,10 +19,10 @@
 
 import { InternalError } from "../../diagnostics/diagnostic.ts";
 import { ELEMENTWISE_OPS } from "../../ir/ops.ts";
-import { sameShape, type Graph, type IRNode } from "../../ir/graph.ts";
+import { sameShape, type DType, type Graph, type IRNode, type Shape } from "../../ir/graph.ts";
 import { emitDispatch, type Storage } from "./emit.ts";
 import { readsInputs } from "./expressions.ts";
-import { planKernels, type KernelOptions, type KernelPlan } from "./kernels.ts";
+import { planKernels, type Kernel, type KernelOptions, type KernelPlan, type UniformLayout } from "./kernels.ts";
 import { packArenas, shareSlots, type BufferRef, type Place } from "./layout.ts";
 
 export interface ResidentPlace {
@@ -52,6 +52,62 @@ export interface ProgramPlan extends KernelPlan {
   slots: IRNode["shape"][]; // each slot's size
   inPlace: Set<number>; // updates written straight into their resident tensor
   fed: IRNode[]; // sources fed at every run (not resident)
+}
+
+// What a device needs to run a program, and nothing of the compiler: plain data (JSON), so a
+// generated module can hold it (runtime/webgpu/program.ts runs it).
+export interface CompiledProgram {
+  uniform: UniformLayout;
+  values: CompiledValue[]; // every value with a place: sources, kernel outputs
+  dispatches: CompiledDispatch[];
+  arenas: number[]; // the program's own arenas, in elements
+  slots: Shape[]; // each slot's size
+  read: number[]; // values read back after a run
+  updates: { node: number; target: ResidentPlace; inPlace: boolean }[];
+  kernels: { name: string; outputs: number[]; mode: Kernel["mode"] }[]; // for stats
+}
+
+export interface CompiledValue {
+  node: number;
+  op: string;
+  name: string | null; // a source's name (an input's, a parameter's)
+  dtype: DType;
+  shape: Shape;
+  place: Place;
+  fed: boolean; // a source uploaded at every run
+}
+
+export interface CompiledDispatch {
+  name: string;
+  code: string;
+  usesDims: boolean;
+  bindings: BufferRef[];
+  kernels: Pick<Kernel, "mode" | "tile" | "count">[]; // in workgroup order
+}
+
+export function compiledProgram(graph: Graph, plan: ProgramPlan, spec: Pick<ProgramSpec, "read" | "updates">): CompiledProgram {
+  const fed = new Set(plan.fed.map((n) => n.id));
+  const values = [...plan.places].map(([id, place]): CompiledValue => {
+    const node = graph.nodes[id]!;
+    const name = SOURCE_OPS.has(node.op) ? (node.attrs as { name: string }).name : null;
+    return { node: id, op: node.op, name, dtype: node.dtype, shape: [...node.shape], place, fed: fed.has(id) };
+  });
+  return {
+    uniform: plan.uniform,
+    values,
+    dispatches: plan.dispatches.map((d) => ({
+      name: d.name,
+      code: d.code,
+      usesDims: d.usesDims,
+      bindings: d.bindings,
+      kernels: d.kernels.map((k) => ({ mode: plan.kernels[k]!.mode, tile: plan.kernels[k]!.tile, count: plan.kernels[k]!.count })),
+    })),
+    arenas: plan.arenas,
+    slots: plan.slots,
+    read: spec.read,
+    updates: spec.updates.map((u) => ({ ...u, inPlace: plan.inPlace.has(u.node) })),
+    kernels: plan.kernels.map((k) => ({ name: k.name, outputs: k.outputs, mode: k.mode })),
+  };
 }
 
 const SOURCE_OPS = new Set(["input", "param", "state"]);

@@ -21,8 +21,8 @@ import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressi
 import { NAIVE, variantName, type MatmulVariant } from "./matmul.ts";
 import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts";
 import type { Kernel, UniformLayout } from "./kernels.ts";
+import { WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
 
-export const WORKGROUP = 64;
 if (GROUP !== WORKGROUP) throw new InternalError("every kernel of a dispatch needs one workgroup size");
 
 export interface EmitContext {
@@ -274,34 +274,4 @@ function usesSubgroups(root: RootKernel): boolean {
 function countExpr(root: Pick<RootKernel, "count">): string {
   const parts = root.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d)));
   return parts.length ? parts.join(" * ") : "1u";
-}
-
-// The workgroups a kernel covers, as WGSL (for the entry point) and for a concrete `count` (for
-// the dispatch); the two must agree. A tile kernel covers a 2-D count in blocks.
-function workgroupsWgsl(root: Pick<RootKernel, "mode" | "tile" | "count">): string {
-  if (root.mode === "group") return `(${countExpr(root)})`;
-  if (root.mode === "tile") {
-    const { rows, cols, lanes } = root.tile!;
-    const [m, n] = root.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d))) as [string, string];
-    return `((((${m} + ${rows - 1}u) / ${rows}u) * ((${n} + ${cols - 1}u) / ${cols}u) * ${lanes}u + ${WORKGROUP - 1}u) / ${WORKGROUP}u)`;
-  }
-  return `((${countExpr(root)} + ${WORKGROUP - 1}u) / ${WORKGROUP}u)`;
-}
-
-export function workgroups(kernel: Pick<Kernel, "mode" | "tile">, count: readonly number[]): number {
-  const elements = count.reduce((a, b) => a * b, 1);
-  if (kernel.mode === "group") return elements;
-  if (kernel.mode === "tile") {
-    const { rows, cols, lanes } = kernel.tile!;
-    const [m, n] = count as [number, number];
-    return Math.ceil((Math.ceil(m / rows) * Math.ceil(n / cols) * lanes) / WORKGROUP);
-  }
-  return Math.ceil(elements / WORKGROUP);
-}
-
-// A 2-D grid of at least `total` workgroups, since one dimension holds at most 65,535.
-export function workgroupGrid(total: number): [number, number] {
-  if (total <= 65535) return [total, 1];
-  const y = Math.ceil(total / 65535);
-  return [Math.ceil(total / y), y];
 }

@@ -25,7 +25,7 @@ import { isExpression, readsInputs } from "./expressions.ts";
 import { NAIVE, type MatmulVariant } from "./matmul.ts";
 import { ELEMENT_ROOTS, hasRoot, isElementRoot, type RootKernel, type Tile } from "./roots.ts";
 
-export { WORKGROUP, workgroupGrid, workgroups } from "./emit.ts";
+export { WORKGROUP, workgroupGrid, workgroups } from "./workgroups.ts";
 
 export interface Kernel {
   name: string; // the ops it computes, roots first: "matmul+add+relu"
