@@ -23,6 +23,11 @@ function plan(graph: Graph, read: number[], updates: { node: number; name: strin
   return planProgram(graph, { read, updates: updates.map((u) => ({ node: u.node, target: places.get(u.name)! })), resident, maxBindingElements });
 }
 
+function programsOf(file: string) {
+  const c = compile(readFileSync(file, "utf8"), file);
+  return compilePrograms({ model: c.model!, trainGraph: c.trainGraph!, evalGraph: c.evalGraph! }, c.config!);
+}
+
 // Walks the dispatches, tracking which value holds each element range of each buffer.
 function checkPlan(graph: Graph, p: ProgramPlan, read: number[]): void {
   const size = (id: number) => concreteShape(graph.nodes[id]!.shape, { B: 7 }).reduce((a, b) => a * b, 1);
@@ -57,8 +62,7 @@ function checkPlan(graph: Graph, p: ProgramPlan, read: number[]): void {
 describe("dispatch plans", () => {
   for (const file of readdirSync("examples").filter((f) => f.endsWith(".nn"))) {
     it(file, () => {
-      const c = compile(readFileSync(`examples/${file}`, "utf8"), `examples/${file}`);
-      const programs = compilePrograms({ model: c.model!, trainGraph: c.trainGraph!, evalGraph: c.evalGraph! }, c.config!);
+      const programs = programsOf(`examples/${file}`);
       const step = programs.step.graph;
       const outputs = stepOutputs(step);
       const stepPlan = plan(step, outputs.read.map((r) => r.node), outputs.updates);
@@ -73,10 +77,7 @@ describe("dispatch plans", () => {
   }
 
   it("splits values over several arenas when one binding cannot hold them, within the buffer limit", () => {
-    const file = "examples/mnist_mlp.nn";
-    const c = compile(readFileSync(file, "utf8"), file);
-    const programs = compilePrograms({ model: c.model!, trainGraph: c.trainGraph!, evalGraph: c.evalGraph! }, c.config!);
-    const step = programs.step.graph;
+    const step = programsOf("examples/mnist_mlp.nn").step.graph;
     const outputs = stepOutputs(step);
     const small = plan(step, outputs.read.map((r) => r.node), outputs.updates, 784 * 256);
     expect(small.arenas.length).toBeGreaterThan(1);
@@ -84,10 +85,7 @@ describe("dispatch plans", () => {
   });
 
   it("copies an update instead of writing it in place when a later kernel reads the old value", () => {
-    const file = "examples/mnist_mlp.nn";
-    const c = compile(readFileSync(file, "utf8"), file);
-    const programs = compilePrograms({ model: c.model!, trainGraph: c.trainGraph!, evalGraph: c.evalGraph! }, c.config!);
-    const step = programs.step.graph;
+    const step = programsOf("examples/mnist_mlp.nn").step.graph;
     const outputs = stepOutputs(step);
     // Reading a parameter back after the step needs its old value in place.
     const param = step.nodes.find((n) => n.op === "param")!;
