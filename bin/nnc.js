@@ -1,10 +1,25 @@
 #!/usr/bin/env node
-// The nnc command. The sources are TypeScript; tsx loads them directly, so there is no build step
-// between editing the compiler and running it.
-import { register } from "tsx/esm/api";
+// The nnc command. It runs the built JavaScript in dist/ (scripts/build.js, run by `npm install`
+// and `npm test`). In a clone whose sources changed since the last build, it runs the TypeScript
+// sources through tsx instead, a second slower to start, and says so on a terminal; a developer
+// never needs to build to try an edit, and never runs a stale build.
+import { fileURLToPath } from "node:url";
+import { distState } from "./freshness.js";
 
-register();
-const { main } = await import("../cli/main.ts");
+const root = fileURLToPath(new URL("..", import.meta.url));
+const state = process.env.NNC_FROM_SOURCES ? "forced" : distState(root);
+let main;
+if (state === "fresh" || state === "no-sources") {
+  ({ main } = await import("../dist/cli/main.js"));
+} else {
+  if (process.stderr.isTTY && state !== "forced") {
+    const why = state === "missing" ? "there is no build in dist/" : "dist/ is older than the sources";
+    process.stderr.write(`nnc: ${why}, so the sources run through tsx (slower to start); \`npm run build\` updates it\n`);
+  }
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import("../cli/main.ts"));
+}
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a WebGPU device (Dawn) keeps Node's event loop alive after the work is done.
 process.exit(code);

@@ -5,10 +5,7 @@
 import { closeSync, openSync, readdirSync, readSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describeFsError, FileReadError, statRegularFile } from "../files.ts";
-
-// The reference implementation refuses headers above 100 MB; so do we, which also catches files
-// that are not safetensors at all (their first 8 bytes read as a huge length).
-export const MAX_HEADER_BYTES = 100_000_000;
+import { MAX_HEADER_BYTES } from "./safetensors-codec.ts";
 
 // The `__metadata__` of a safetensors file, reading only its header (not the tensors); null when
 // the file is not a safetensors file at all. For telling an nnc checkpoint from any other file
