@@ -15,7 +15,7 @@ import type { PassMetrics } from "../train/metrics.ts";
 import { packArenas } from "../../compiler/codegen/wgsl/layout.ts";
 import type { CompiledProgram, ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
 import type { TuningReport } from "./autotune.ts";
-import { adapterName, checkBindingSize, GpuLostError, type GpuContext } from "./device.ts";
+import { adapterName, checkBindingSize, GpuLimitError, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -43,6 +43,10 @@ export interface ProgramRequest {
 
 export interface ProgramSource {
   program(request: ProgramRequest): Promise<{ program: CompiledProgram; tuning?: TuningReport }>;
+  // The largest resident arena the programs were planned for, in elements (default: what the
+  // device allows): programs compiled ahead of time address the arenas at fixed offsets, so the
+  // backend must pack the model's tensors as the compiler did.
+  maxArenaElements?: number;
   // Time the kernel variants the programs did not have timings for, for the next run.
   tunePending?(budgetSeconds: number): Promise<string | null>;
 }
@@ -99,7 +103,9 @@ export class WebGpuBackend implements TrainingBackend {
     }
     for (const s of evaluation.state) if (s.name.startsWith("metric.")) list.push({ name: EVAL + s.name, shape: s.shape, values: 0 });
     for (const t of list) checkBindingSize(device, sizeOf(t.shape) * 4, `\`${t.name}\` [${t.shape.join(", ")}]`);
-    const packed = packArenas(list.map((t) => sizeOf(t.shape)), Math.floor(device.limits.maxStorageBufferBindingSize / 4));
+    const deviceLimit = Math.floor(device.limits.maxStorageBufferBindingSize / 4);
+    if ((source.maxArenaElements ?? 0) > deviceLimit) throw new GpuLimitError(`the model was compiled for storage bindings of ${source.maxArenaElements! * 4} bytes, and this device allows ${deviceLimit * 4}`);
+    const packed = packArenas(list.map((t) => sizeOf(t.shape)), source.maxArenaElements ?? deviceLimit);
     const arenas = packed.arenas.map((elements, k) =>
       device.createBuffer({ label: `resident arena ${k}`, size: Math.max(4, elements * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
     );
