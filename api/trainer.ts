@@ -5,7 +5,7 @@
 import { createSession, type BackendRequest, type Session } from "../runtime/session.ts";
 import type { Dataset } from "../runtime/data/dataset.ts";
 import { standardizeInto, type Standardizer } from "../runtime/data/standardize.ts";
-import { checkCompatible, loadCheckpoint } from "../runtime/train/checkpoint.ts";
+import { checkCompatible, loadCheckpoint, saveCheckpoint } from "../runtime/train/checkpoint.ts";
 import { checkStandardizer } from "../runtime/train/checkpoint-metadata.ts";
 import { initializeParams, initializeState } from "../runtime/train/init.ts";
 import { runTraining, type LoopHooks, type RunSummary } from "../runtime/train/loop.ts";
@@ -69,7 +69,7 @@ export class Trainer {
     const config = { ...this.model.config, seed: this.seed, epochs: options.epochs ?? this.model.config.epochs };
     this.standardizer = data.standardizer;
     const { session } = this;
-    return runTraining({ config, programs: session.programs, backend: session.backend, data }, { savePath: options.save ?? null, gradNorms: false, resume: null }, options);
+    return runTraining({ config, programs: session.programs, backend: session.backend, data }, { savePath: options.save ?? null, writeCheckpoint: saveCheckpoint, gradNorms: false, resume: null }, options);
   }
 
   // The loss and metrics of the evaluation graph (dropout off) over a data set as `loadData` gives

@@ -45,20 +45,26 @@ export function chooseSavePath(options: { save?: string; resume?: string; resume
 // file without nnc's checkpoint marker (its safetensors metadata `format`), such as weights
 // exported from PyTorch. The same goes for the optimizer state's companion file beside it
 // (`NAME.optimizer.safetensors`), which may replace only an earlier companion. `suggestion` is a
-// safe path to offer instead.
-export function checkSaveTarget(path: string, own: { path: string; what: string }[], suggestion: string): void {
-  if (path === "") throw new UserError("nnc run: --save needs a file name, but got an empty one");
-  const elsewhere = `choose another file with --save, for example --save ${suggestion}`;
-  checkTarget(path, path, "", CHECKPOINT_FORMAT, own, elsewhere);
+// safe path to offer instead. `who` names the command and the option that chose the path, for
+// the messages (`nnc ensemble` writes its members where --out says).
+export function checkSaveTarget(
+  path: string,
+  own: { path: string; what: string }[],
+  suggestion: string,
+  who: { command: string; option: string; what: string } = { command: "run", option: "--save", what: "file" },
+): void {
+  if (path === "") throw new UserError(`nnc ${who.command}: ${who.option} needs a ${who.what} name, but got an empty one`);
+  const elsewhere = `choose another ${who.what} with ${who.option}, for example ${who.option} ${suggestion}`;
+  checkTarget(who.command, path, path, "", CHECKPOINT_FORMAT, own, elsewhere);
   const companion = optimizerPath(path);
-  checkTarget(path, companion, `its optimizer state would go to ${companion}, and `, OPTIMIZER_FORMAT, own, elsewhere);
+  checkTarget(who.command, path, companion, `its optimizer state would go to ${companion}, and `, OPTIMIZER_FORMAT, own, elsewhere);
 }
 
 // `target` is the file to write for the checkpoint `path`; `lead` introduces it in messages when
 // it is not the checkpoint itself. An existing file must carry `format`'s marker.
-function checkTarget(path: string, target: string, lead: string, format: string, own: { path: string; what: string }[], elsewhere: string): void {
+function checkTarget(command: string, path: string, target: string, lead: string, format: string, own: { path: string; what: string }[], elsewhere: string): void {
   const refuse = (reason: string, how: string): never => {
-    throw new UserError(`nnc run: refusing to write the checkpoint to ${path}: ${lead}${reason}; ${how}`);
+    throw new UserError(`nnc ${command}: refusing to write the checkpoint to ${path}: ${lead}${reason}; ${how}`);
   };
   for (const file of own) {
     if (sameFile(target, file.path)) refuse(`it is ${file.what}`, elsewhere);

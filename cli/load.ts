@@ -3,7 +3,8 @@
 // back with its training configuration.
 
 import { readFileSync } from "node:fs";
-import { compile, hasErrors, type Compiled } from "../compiler/index.ts";
+import { compile, hasErrors, type Compiled, type Override } from "../compiler/index.ts";
+import { overrideSources } from "../compiler/analyze/overrides.ts";
 import { formatDiagnostics } from "../compiler/diagnostics/print.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
@@ -42,12 +43,16 @@ export class ReportedError extends UserError {
   }
 }
 
-export function loadModel(command: string, file: string, train: string | undefined, budget: Partial<Budget> = {}): LoadedModel {
+// The commands that can run a model without data.
+const DATALESS_COMMANDS = new Set(["run", "analyze", "check", "compile"]);
+
+// `overrides`: settings from the command line (cli/overrides.ts) that replace the train block's.
+export function loadModel(command: string, file: string, train: string | undefined, budget: Partial<Budget> = {}, overrides: readonly Override[] = []): LoadedModel {
   const text = readSource(command, file);
-  const compiled = compile(text, file, { train, budget });
+  const compiled = compile(text, file, { train, budget, overrides });
   if (compiled.diagnostics.length) {
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, new Map([[file, text]]), { color }));
+    process.stderr.write(formatDiagnostics(compiled.diagnostics, new Map([[file, text], ...overrideSources(overrides)]), { color }));
   }
   if (hasErrors(compiled.diagnostics)) throw new ReportedError();
   const { model, config, trainGraph, evalGraph } = compiled;
@@ -55,7 +60,11 @@ export function loadModel(command: string, file: string, train: string | undefin
   if (!config) {
     throw new UserError(`nnc ${command}: \`${file}\` has no \`train ${model.name} { ... }\` block, so there is no data or optimizer to use`);
   }
-  if (!model.loss) throw new UserError(`nnc ${command}: the model \`${model.name}\` has no loss`);
+  if (!model.loss && !model.objective) throw new UserError(`nnc ${command}: the model \`${model.name}\` has no loss`);
+  // A model without data has nothing to evaluate or predict on; its commands are run and analyze.
+  if (model.objective && !DATALESS_COMMANDS.has(command)) {
+    throw new UserError(`nnc ${command}: the model \`${model.name}\` has no data (its loss is a formula over its parameters); train it with \`nnc run\` and study it with \`nnc analyze\``);
+  }
   return { file, compiled, model, config, trainGraph, evalGraph };
 }
 

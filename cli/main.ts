@@ -20,7 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: () => import("./commands/run.ts"),
   eval: () => import("./commands/eval.ts"),
   predict: () => import("./commands/predict.ts"),
+  ensemble: () => import("./commands/ensemble.ts"),
   export: () => import("./commands/export.ts"),
+  analyze: () => import("./commands/analyze.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -28,9 +30,11 @@ const SUMMARIES: Record<string, string> = {
   fmt: "format .nn files",
   compile: "show the fused WebGPU plan of a model (--stats)",
   run: "train a model, then evaluate it",
-  eval: "evaluate a checkpoint on the test split",
-  predict: "run a checkpoint on new inputs",
+  eval: "evaluate a checkpoint (or an ensemble of several) on the test split",
+  predict: "run a checkpoint (or an ensemble of several) on new inputs",
+  ensemble: "train an ensemble (by seed, train block or snapshots) and evaluate it",
   export: "export to a PyTorch training script (torchrun) or to ONNX",
+  analyze: "the kind of critical point: gradient, Hessian spectrum, verdict, saddle escape",
 };
 
 function usage(): string {

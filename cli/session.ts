@@ -25,6 +25,8 @@ export function backendRequest(command: string, requested: string | undefined): 
 
 export function targetInfo(model: CheckedModel): TargetInfo {
   const target = model.targets[0];
+  // A model without data (`data none`) reads no labels.
+  if (!target && model.objective) return { kind: "real", classes: null, width: 0 };
   if (!target) throw new UserError(`the model \`${model.name}\` has no target, so it cannot be trained`);
   const width = target.shape.length > 1 ? Number(target.shape[target.shape.length - 1]) : 1;
   return { kind: target.kind, classes: target.classes, width: Number.isFinite(width) ? width : 1 };

@@ -15,6 +15,9 @@ import { closest, DiagnosticBag } from "./diagnostics/registry.ts";
 import type { TrainConfig } from "./ir/config.ts";
 import type { Graph } from "./ir/graph.ts";
 import { lowerModel } from "./ir/lower.ts";
+import { applyOverrides, type Override } from "./analyze/overrides.ts";
+
+export type { Override } from "./analyze/overrides.ts";
 
 export interface CheckOptions {
   baseDir?: string; // where data paths in train blocks are relative to (default: the file's folder)
@@ -112,6 +115,9 @@ function checkTrain(decl: TrainDecl, models: Map<string, CheckedModel>, bag: Dia
 export interface CompileOptions extends CheckOptions {
   // The model to train (by name); default: the first train block's model, or the file's only model.
   train?: string;
+  // Settings from the command line (`--set KEY=VALUE`) that replace the chosen train block's
+  // (./analyze/overrides.ts); their diagnostics are located in their own texts, by their names.
+  overrides?: readonly Override[];
 }
 
 export interface Compiled {
@@ -148,14 +154,25 @@ export function compile(text: string, file: string, options: CompileOptions = {}
     });
     return { ...none, diagnostics: [...checked.diagnostics, ...bag.items] };
   }
-  const config = (byNumber ?? checked.trains.find((t) => t.model === model.name))?.config ?? null;
+  const train = byNumber ?? checked.trains.find((t) => t.model === model.name);
+  let config = train?.config ?? null;
+  let chosen = model;
+  let diagnostics = checked.diagnostics;
+  // Without a train block there is nothing to override; the command says the block is missing.
+  if (options.overrides?.length && train) {
+    const baseDir = options.baseDir ?? dirname(file);
+    const applied = applyOverrides(options.overrides, { file, textLength: text.length, decl: train.decl, model, baseDir, known: checked.diagnostics });
+    diagnostics = sortDiagnostics([...checked.diagnostics, ...applied.diagnostics]);
+    if (hasErrors(applied.diagnostics)) return { ...none, diagnostics };
+    ({ model: chosen, config } = applied);
+  }
   const lowerOptions = { defaultInit: config?.init ?? null };
   return {
     program: checked.program,
-    model,
+    model: chosen,
     config,
-    trainGraph: lowerModel(model, "train", lowerOptions),
-    evalGraph: lowerModel(model, "eval", lowerOptions),
-    diagnostics: checked.diagnostics,
+    trainGraph: lowerModel(chosen, "train", lowerOptions),
+    evalGraph: lowerModel(chosen, "eval", lowerOptions),
+    diagnostics,
   };
 }

@@ -27,6 +27,7 @@ const VISITOR_KEYS: Record<A.Node["type"], string[]> = {
   TrainDecl: ["model", "settings"],
   InputDecl: ["name", "shape"],
   TargetDecl: ["name", "shape"],
+  ParamDecl: ["name", "shape", "init"],
   ShapeExpr: ["dims", "classes"],
   Binding: ["name", "value"],
   OutputDecl: ["name", "value"],
@@ -38,6 +39,7 @@ const VISITOR_KEYS: Record<A.Node["type"], string[]> = {
   StringLiteral: [],
   Identifier: [],
   MemberExpr: ["object", "property"],
+  IndexExpr: ["object", "indices"],
   ListExpr: ["elements"],
   Call: ["callee", "args"],
   Argument: ["name", "value"],
@@ -62,7 +64,7 @@ export function printComment(path: AstPath<A.Comment>): Doc {
 }
 
 const DECLARATIONS = new Set<A.Node["type"]>(["ModelDecl", "BlockDecl", "TrainDecl"]);
-const BODY_ITEMS = new Set<A.Node["type"]>(["InputDecl", "TargetDecl", "Binding", "OutputDecl", "LossDecl", "RegularizeDecl", "ReturnStatement", "Setting"]);
+const BODY_ITEMS = new Set<A.Node["type"]>(["InputDecl", "TargetDecl", "ParamDecl", "Binding", "OutputDecl", "LossDecl", "RegularizeDecl", "ReturnStatement", "Setting"]);
 
 // Is the comment inside a declaration, on the line of its `{` (after it, or after the header and
 // before it), with no statement before it? Such a comment belongs to the body, not to the

@@ -42,6 +42,8 @@ function printNode(path: AstPath<A.Node>, options: ParserOptions<A.Node>, print:
       return ["input ", print("name"), ": ", print("shape")];
     case "TargetDecl":
       return ["target ", print("name"), ": ", print("shape")];
+    case "ParamDecl":
+      return group(["param ", print("name"), node.shape ? [": ", print("shape")] : "", node.init ? [" init ", print("init")] : ""]);
     case "ShapeExpr":
       return [
         node.kindSpan ? node.kind : "",
@@ -76,6 +78,8 @@ function printNode(path: AstPath<A.Node>, options: ParserOptions<A.Node>, print:
       return node.raw;
     case "MemberExpr":
       return [print("object"), ".", print("property")];
+    case "IndexExpr":
+      return [print("object"), "[", join(", ", path.map(() => print(), "indices")), "]"];
     case "ListExpr":
       return printList("[", path.map(() => print(), "elements"), "]");
     case "Call":
@@ -83,7 +87,8 @@ function printNode(path: AstPath<A.Node>, options: ParserOptions<A.Node>, print:
     case "UnaryExpr":
       return ["-", print("argument")];
     case "BinaryExpr":
-      return [print("left"), " ", node.operator, " ", print("right")];
+      // A power is written tight, as in the math: `x^2 - y^2`.
+      return node.operator === "^" ? [print("left"), "^", print("right")] : [print("left"), " ", node.operator, " ", print("right")];
     case "Pipe": {
       // A chain `a |> f |> g` is one group: on one line when it fits, else one stage per line.
       const stages: Doc[] = [];
@@ -204,7 +209,8 @@ export function isNextLineEmpty(text: string, offset: number): boolean {
   return text[i] === "\n";
 }
 
-// Precedence, loosest first, as in the grammar: `then`, `|>`, `+ -`, `* / @`, unary `-`, the rest.
+// Precedence, loosest first, as in the grammar: `then`, `|>`, `+ -`, `* / @`, unary `-`, `^`, the
+// rest.
 function precedence(node: A.Node): number {
   switch (node.type) {
     case "ThenExpr":
@@ -212,11 +218,11 @@ function precedence(node: A.Node): number {
     case "Pipe":
       return 2;
     case "BinaryExpr":
-      return node.operator === "+" || node.operator === "-" ? 3 : 4;
+      return node.operator === "+" || node.operator === "-" ? 3 : node.operator === "^" ? 6 : 4;
     case "UnaryExpr":
       return 5;
     default:
-      return 6;
+      return 7;
   }
 }
 
@@ -227,6 +233,9 @@ function needsParens(node: A.Node, parent: A.Node | null, key: PropertyKey | nul
   const own = precedence(node);
   switch (parent.type) {
     case "BinaryExpr":
+      // `^` groups to the right, and its exponent may be a negation of its own (`x^-1`).
+      if (parent.operator === "^") return key === "right" ? own < 5 : own <= 6;
+      return own < precedence(parent) || (own === precedence(parent) && key === "right");
     case "Pipe": {
       const outer = precedence(parent);
       return own < outer || (own === outer && key === "right");
@@ -234,7 +243,8 @@ function needsParens(node: A.Node, parent: A.Node | null, key: PropertyKey | nul
     case "UnaryExpr":
       return own < 5;
     case "MemberExpr":
-      return key === "object" && (own < 6 || node.type === "NumberLiteral");
+    case "IndexExpr":
+      return key === "object" && (own < 7 || node.type === "NumberLiteral");
     case "ThenExpr":
       return own <= 1;
     default:

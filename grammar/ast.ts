@@ -70,6 +70,7 @@ export interface TrainDecl extends NodeBase {
 export type ModelStatement =
   | InputDecl
   | TargetDecl
+  | ParamDecl
   | Binding
   | OutputDecl
   | LossDecl
@@ -102,6 +103,16 @@ export interface ShapeExpr extends NodeBase {
 }
 
 export type Dim = NumberLiteral | Identifier;
+
+// `param w: [2] init [-1.5, 2]`: a trainable tensor of the model that belongs to no layer, used in
+// expressions like any tensor (objectives over free parameters, a learnable scale). Without a
+// shape it is a scalar; without `init` it starts at zeros.
+export interface ParamDecl extends NodeBase {
+  type: "ParamDecl";
+  name: Identifier;
+  shape: ShapeExpr | null; // null: a scalar, []
+  init: Expression | null;
+}
 
 // `h1 = dense(x, 256) |> relu`
 export interface Binding extends NodeBase {
@@ -152,6 +163,7 @@ export type Expression =
   | StringLiteral
   | Identifier
   | MemberExpr
+  | IndexExpr
   | ListExpr
   | Call
   | Pipe
@@ -177,6 +189,13 @@ export interface MemberExpr extends NodeBase {
   type: "MemberExpr";
   object: Expression;
   property: Identifier;
+}
+
+// `w[0]`, `W[1, 2]`: the element (or the sub-tensor) at constant indices of the leading axes.
+export interface IndexExpr extends NodeBase {
+  type: "IndexExpr";
+  object: Expression;
+  indices: Expression[];
 }
 
 // `[0.9, 0.999]`, `[h1, h2]`
@@ -207,10 +226,11 @@ export interface Pipe extends NodeBase {
   right: Expression;
 }
 
-// `a + b`, `a - b`, `a * b` (elementwise, with broadcasting), `a @ b` (matrix product).
+// `a + b`, `a - b`, `a * b` (elementwise, with broadcasting), `a @ b` (matrix product), `a ^ p`
+// (a power with a constant exponent).
 export interface BinaryExpr extends NodeBase {
   type: "BinaryExpr";
-  operator: "+" | "-" | "*" | "/" | "@";
+  operator: "+" | "-" | "*" | "/" | "@" | "^";
   operatorSpan: Span;
   left: Expression;
   right: Expression;

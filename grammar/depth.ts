@@ -19,6 +19,8 @@ function children(e: Expression): Expression[] {
       return [e.argument];
     case "MemberExpr":
       return [e.object];
+    case "IndexExpr":
+      return [e.object, ...e.indices];
     case "ListExpr":
       return e.elements;
     case "ThenExpr":
@@ -55,7 +57,9 @@ export function dropTooDeep(program: Program, bag: DiagnosticBag): void {
   const argsOk = (args: Argument[], start: number) => args.every((a) => ok(a.value, start));
   for (const decl of program.body) {
     if (decl.type === "ModelDecl") {
-      decl.body = decl.body.filter((s) => s.type === "InputDecl" || s.type === "TargetDecl" || ok(s.value, s.span.start));
+      decl.body = decl.body.filter((s) =>
+        s.type === "InputDecl" || s.type === "TargetDecl" ? true : s.type === "ParamDecl" ? ok(s.init, s.span.start) : ok(s.value, s.span.start),
+      );
     } else if (decl.type === "BlockDecl") {
       decl.body = decl.body.filter((s) => ok(s.value, s.span.start));
       for (const p of decl.params) if (!ok(p.default, p.span.start)) p.default = null;

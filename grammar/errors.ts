@@ -13,7 +13,7 @@ const TOKEN_TYPES = new Map<string, TokenType>(allTokens.map((t) => [t.name, t])
 
 // What may stand where a body's statements go; used by E0104.
 export const STATEMENTS_EXPECTED = {
-  model: "a model statement (`input`, `target`, `output`, `loss`, `regularize` or `NAME = ...`)",
+  model: "a model statement (`input`, `target`, `param`, `output`, `loss`, `regularize` or `NAME = ...`)",
   block: "a block statement (`NAME = ...` or `return ...`)",
   train: "a training setting such as `batch 128` or `optimizer adam(lr: 1e-3)`",
 };
@@ -22,6 +22,7 @@ export const STATEMENTS_EXPECTED = {
 const EXPECTED_IN_RULE: Record<string, { expected: string; hint?: string }> = {
   shape: { expected: "a shape such as `[B, 784]` or `class[B] of 10`" },
   dim: { expected: "a dimension (a number or a name such as `B`)" },
+  paramShape: { expected: "a parameter's shape such as `[2]`, `[3, 4]` or `[]`" },
   anyName: { expected: "a name" },
 };
 

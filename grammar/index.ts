@@ -3,8 +3,8 @@
 // construct that was written completely, so the analyzer can report its own errors in the same run.
 
 import type { IToken } from "chevrotain";
-import type { Comment, Program } from "./ast.ts";
-import { reportLexErrors, reportParseError, reportUnterminatedString } from "./errors.ts";
+import type { Comment, Program, Setting } from "./ast.ts";
+import { describeFound, reportLexErrors, reportParseError, reportUnterminatedString } from "./errors.ts";
 import { parser } from "./parser.ts";
 import { tokenSpan } from "./cst.ts";
 import { AstBuilder } from "./to-ast.ts";
@@ -35,6 +35,46 @@ export function parse(text: string, file: string): ParseResult {
     (t: IToken): Comment => ({ type: "Comment", text: t.image.slice(1), span: tokenSpan(t) }),
   );
   return { program, diagnostics: firstPerLine(bag.items, text) };
+}
+
+export interface SettingParseResult {
+  setting: Setting | null; // null when the text has a syntax error
+  diagnostics: Diagnostic[];
+}
+
+// One training setting on its own, `KEY VALUE` as in a train block (`optimizer adam(lr: 1e-3)`,
+// `split validation: 0.1, test: 0.1`): how a command line's `--set KEY=VALUE` is read
+// (compiler/analyze/overrides.ts), with the same tokens, rules and messages as the file. Spans are
+// offsets into `text`. Like `parse`, it never throws.
+export function parseSetting(text: string, file: string): SettingParseResult {
+  const bag = new DiagnosticBag(file);
+  const lexed = lexer.tokenize(text);
+  reportLexErrors(lexed.errors, text, bag);
+  const tokens = lexed.tokens.filter((t) => {
+    if (t.tokenType !== UnterminatedString) return true;
+    reportUnterminatedString(t, bag);
+    return false;
+  });
+  if (bag.hasErrors || tooDeep(tokens, bag)) return { setting: null, diagnostics: bag.items };
+  parser.input = tokens;
+  const cst = parser.setting();
+  for (const error of parser.errors) {
+    // Text after a whole setting: the file's catch-all never lets this happen there.
+    if (error.name === "NotAllInputParsedException") {
+      bag.report("E0103", tokenSpan(error.token), { args: { expected: "`,` or the end of the setting", found: describeFound(error.token.image) } });
+    } else reportParseError(error, tokens, text, bag);
+  }
+  if (bag.hasErrors) {
+    // The parser's messages speak of a file; here the text is one setting.
+    for (const d of bag.items) d.message = d.message.replace("the end of the file", "the end of the setting");
+    return { setting: null, diagnostics: firstPerLine(bag.items, text) };
+  }
+  const setting = new AstBuilder(bag, text, tokens).setting(cst);
+  if (!setting) return { setting: null, diagnostics: bag.items };
+  // The depth check works on declarations; the setting goes through it inside a stand-in block.
+  const holder: Program = { type: "Program", body: [{ type: "TrainDecl", model: setting.key, settings: [setting], span: setting.span }], comments: [], span: setting.span };
+  dropTooDeep(holder, bag);
+  return { setting: bag.hasErrors ? null : setting, diagnostics: bag.items };
 }
 
 function parseTokens(tokens: IToken[], text: string, bag: DiagnosticBag): Program {

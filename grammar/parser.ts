@@ -48,6 +48,7 @@ class NnParser extends RecoveringParser {
         { ALT: () => this.SUBRULE(this.outputDecl) },
         { ALT: () => this.SUBRULE(this.lossDecl) },
         { ALT: () => this.SUBRULE(this.regularizeDecl) },
+        { ALT: () => this.SUBRULE(this.paramDecl) },
         // Anything else up to the next statement is skipped (see the top of the file).
         { ALT: () => this.CONSUME(T.ModelStray), IGNORE_AMBIGUITIES: true },
       ]);
@@ -152,6 +153,32 @@ class NnParser extends RecoveringParser {
     });
   });
 
+  // param w: [2] init [-1.5, 2]   |   param x init 0.5   (a scalar)
+  // `init` is an ordinary name, read as the keyword of this statement only when it follows the
+  // shape (and is not the start of the next binding, `init = ...`).
+  paramDecl = this.RULE("paramDecl", () => {
+    this.CONSUME(T.Param);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.paramShape);
+    });
+    this.OPTION2({
+      GATE: () => this.nextIs(1, [T.Identifier]) && this.LA(1).image === "init" && !this.nextIs(2, [T.Equals]),
+      DEF: () => {
+        this.CONSUME2(T.Identifier);
+        this.SUBRULE(this.expression);
+      },
+    });
+  });
+
+  // [2], [3, 4] or [] (a scalar): a parameter's shape has no batch and may have no dimension.
+  paramShape = this.RULE("paramShape", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.dim) });
+    this.CONSUME(T.RBracket);
+  });
+
   dim = this.RULE("dim", () => {
     this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
@@ -230,17 +257,42 @@ class NnParser extends RecoveringParser {
           this.SUBRULE(this.unary);
         },
       },
-      { ALT: () => this.SUBRULE(this.postfix) },
+      { ALT: () => this.SUBRULE(this.power) },
     ]);
   });
 
-  // h1.weight
+  // x ^ 2: binds tighter than unary minus (`-x^2` is `-(x^2)`) and to the right (`a^b^c` is
+  // `a^(b^c)`); the exponent may have its own minus (`x^-1`).
+  power = this.RULE("power", () => {
+    this.SUBRULE(this.postfix);
+    this.OPTION(() => {
+      this.CONSUME(T.Caret);
+      this.SUBRULE(this.unary);
+    });
+  });
+
+  // h1.weight, w[0], W[1, 2]
   postfix = this.RULE("postfix", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.CONSUME(T.Dot);
-      this.SUBRULE(this.anyName);
-    });
+    this.MANY(() => this.SUBRULE(this.suffix));
+  });
+
+  suffix = this.RULE("suffix", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Dot);
+          this.SUBRULE(this.anyName);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+          this.CONSUME(T.RBracket);
+        },
+      },
+    ]);
   });
 
   primary = this.RULE("primary", () => {

@@ -3,7 +3,7 @@
 
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.ts";
-import { anyName, count, has, identifier, join, numberLiteral, present, rule, rules, spanFrom, token, tokenSpan, tokens } from "./cst.ts";
+import { anyName, has, identifier, join, numberLiteral, present, rule, rules, spanFrom, token, tokenSpan, tokens } from "./cst.ts";
 
 export function expressionOf(node: CstNode): A.Expression | null {
   const e = rule(node, "expression");
@@ -40,6 +40,18 @@ function multiplicative(node: CstNode): A.Expression | null {
   return binaryChain(rules(node, "unary").map(unary), [...tokens(node, "Star"), ...tokens(node, "Slash"), ...tokens(node, "At")]);
 }
 
+// x ^ p: right-associative, through the exponent's own `unary`.
+function power(node: CstNode): A.Expression | null {
+  const baseNode = rule(node, "postfix");
+  const base = baseNode ? postfix(baseNode) : null;
+  const caret = token(node, "Caret");
+  if (!has(node, "Caret")) return base;
+  const exponentNode = rule(node, "unary");
+  const exponent = exponentNode ? unary(exponentNode) : null;
+  if (!base || !exponent || !caret) return null;
+  return { type: "BinaryExpr", operator: "^", operatorSpan: tokenSpan(caret), left: base, right: exponent, span: join(base.span, exponent.span) };
+}
+
 // Operands in order, with their operators (which the CST groups by token type) put back in source
 // order; left-associative.
 function binaryChain(operands: (A.Expression | null)[], operators: IToken[]): A.Expression | null {
@@ -60,20 +72,26 @@ function unary(node: CstNode): A.Expression | null {
     const operand = inner ? unary(inner) : null;
     return operand ? { type: "UnaryExpr", operator: "-", argument: operand, span: join(tokenSpan(minus), operand.span) } : null;
   }
-  const inner = rule(node, "postfix");
-  return inner ? postfix(inner) : null;
+  const inner = rule(node, "power");
+  return inner ? power(inner) : null;
 }
 
-// h1.weight
+// h1.weight, w[0]: the suffixes in source order.
 function postfix(node: CstNode): A.Expression | null {
   const inner = rule(node, "primary");
   let object = inner ? primary(inner) : null;
-  const members = rules(node, "anyName");
-  if (members.length !== count(node, "Dot")) return null;
-  for (const member of members) {
-    const property = anyName(member);
-    if (!object || !property) return null;
-    object = { type: "MemberExpr", object, property, span: join(object.span, property.span) };
+  for (const suffix of rules(node, "suffix")) {
+    if (!object) return null;
+    if (has(suffix, "Dot")) {
+      const property = anyName(rule(suffix, "anyName"));
+      if (!property) return null;
+      object = { type: "MemberExpr", object, property, span: join(object.span, property.span) };
+      continue;
+    }
+    const indices = rules(suffix, "expression").map(expression);
+    const close = token(suffix, "RBracket");
+    if (indices.length === 0 || !indices.every(present) || !has(suffix, "RBracket")) return null;
+    object = { type: "IndexExpr", object, indices, span: spanFrom(object.span, indices[indices.length - 1]!.span, close) };
   }
   return object;
 }

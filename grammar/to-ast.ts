@@ -11,7 +11,7 @@ import { argument, expression, expressionOf, thenExpr } from "./to-ast-expressio
 import type { DiagnosticBag } from "../compiler/diagnostics/registry.ts";
 import { describeFound, SETTING_NEEDS_VALUE, STATEMENTS_EXPECTED } from "./errors.ts";
 
-const MODEL_STATEMENTS = ["binding", "inputDecl", "targetDecl", "outputDecl", "lossDecl", "regularizeDecl"];
+const MODEL_STATEMENTS = ["binding", "inputDecl", "targetDecl", "paramDecl", "outputDecl", "lossDecl", "regularizeDecl"];
 
 export class AstBuilder {
   // Where each token sits in the token stream, to tell consecutive skipped tokens apart.
@@ -86,6 +86,8 @@ export class AstBuilder {
         if (!name || !shape) return null;
         return { type: kind === "inputDecl" ? "InputDecl" : "TargetDecl", name, shape, span: spanFrom(token(n, kind === "inputDecl" ? "Input" : "Target"), shape.span) };
       }
+      case "paramDecl":
+        return this.paramDecl(n);
       case "outputDecl": {
         const name = identifier(token(n, "Identifier"));
         const value = expressionOf(n);
@@ -107,6 +109,30 @@ export class AstBuilder {
       default:
         return null;
     }
+  }
+
+  // `param w: [2] init [-1.5, 2]`; the `init` name is the second Identifier token.
+  private paramDecl(node: CstNode): A.ParamDecl | null {
+    const [nameToken, initToken] = tokens(node, "Identifier");
+    const name = identifier(nameToken);
+    if (!name) return null;
+    const shapeNode = rule(node, "paramShape");
+    let shape: A.ShapeExpr | null = null;
+    if (token(node, "Colon") || shapeNode) {
+      if (!shapeNode || !has(shapeNode, "RBracket")) return null;
+      const dimNodes = rules(shapeNode, "dim");
+      const dims = dimNodes
+        .map((d): A.Dim | null => {
+          const number = token(d, "NumberLiteral");
+          return number ? numberLiteral(number) : identifier(token(d, "Identifier"));
+        })
+        .filter(present);
+      if (dims.length !== dimNodes.length) return null;
+      shape = { type: "ShapeExpr", kind: "f32", kindSpan: null, dims, classes: null, span: spanFrom(token(shapeNode, "LBracket"), ...dims.map((d) => d.span), token(shapeNode, "RBracket")) };
+    }
+    const init = expressionOf(node);
+    if (initToken && !init) return null;
+    return { type: "ParamDecl", name, shape, init, span: spanFrom(token(node, "Param"), name.span, shape?.span, init?.span) };
   }
 
   binding(node: CstNode): A.Binding | null {

@@ -52,6 +52,8 @@ export const Target = keyword("target", MODEL_STATEMENT);
 export const Output = keyword("output", MODEL_STATEMENT);
 export const Loss = keyword("loss", MODEL_STATEMENT);
 export const Regularize = keyword("regularize", MODEL_STATEMENT);
+// `param w: [2] init [-1.5, 2]`: a parameter of the model that belongs to no layer.
+export const Param = keyword("param", MODEL_STATEMENT);
 export const Return = keyword("return", [Stray, TrainStray, ModelStray]);
 export const Then = keyword("then");
 // `of`, `class` and `f32` only appear in shapes (`class[B] of 10`, `f32[B, 4]`).
@@ -72,7 +74,7 @@ export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\r\n]|\\.)*\\?/, label: "a string", categories: ANYWHERE });
 
 function punctuation(name: string, text: string, categories: TokenType[] = ANYWHERE): TokenType {
-  return createToken({ name, pattern: new RegExp(text.replace(/[|{}()[\]+*/.]/g, "\\$&")), label: `\`${text}\``, categories });
+  return createToken({ name, pattern: new RegExp(text.replace(/[|{}()[\]+*/.^]/g, "\\$&")), label: `\`${text}\``, categories });
 }
 
 export const Pipe = punctuation("Pipe", "|>");
@@ -90,6 +92,7 @@ export const Minus = punctuation("Minus", "-");
 export const Star = punctuation("Star", "*");
 export const Slash = punctuation("Slash", "/");
 export const At = punctuation("At", "@");
+export const Caret = punctuation("Caret", "^");
 export const Dot = punctuation("Dot", ".");
 
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
@@ -111,6 +114,7 @@ export const allTokens: TokenType[] = [
   Output,
   Loss,
   Regularize,
+  Param,
   Return,
   Then,
   Of,
@@ -135,9 +139,10 @@ export const allTokens: TokenType[] = [
   Star,
   Slash,
   At,
+  Caret,
   Dot,
 ];
 
-export const KEYWORDS = ["model", "block", "train", "input", "target", "output", "loss", "regularize", "return", "then", "of", "class", "f32"];
+export const KEYWORDS = ["model", "block", "train", "input", "target", "output", "loss", "regularize", "param", "return", "then", "of", "class", "f32"];
 
 export const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });

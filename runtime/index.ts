@@ -3,10 +3,17 @@
 // (the CPU runtime and WebGPU), opening a WebGPU device, initial weights, batches, standardization
 // and the safetensors format, and nothing of the compiler's front end (no parser, no checker) and
 // no Node module: test/package/runtime-entry.test.ts bundles it for a browser and fails if either
-// is reachable. Generated model modules (`nnc compile -o`) will import only this entry.
+// is reachable. Generated model modules (`nnc compile -o`) import only this entry.
 //
-// Reading and writing files, the training loop with its checkpoints, and compiling .nn files are
-// the Node entry's (`nnc`, api/index.ts).
+// Reading and writing files, checkpoints on disk, and compiling .nn files are the Node entry's
+// (`nnc`, api/index.ts).
+
+// A model compiled ahead of time (what a generated module holds): created on WebGPU or the CPU,
+// trained with `nnc run`'s loop, evaluated, run, its weights saved and loaded as safetensors bytes.
+export { createModel, Model, type CreateModelOptions, type RunOptions, type TrainStep } from "./model/model.ts";
+export type { Examples, TrainingData } from "./model/data.ts";
+export { decodeModelSpec, encodeModelSpec, MODEL_SPEC_FORMAT, type ModelConfig, type ModelIo, type ModelSpec, type WebGpuPrograms } from "./model/spec.ts";
+export { NonFiniteLossError, type EpochReport, type RunSummary, type StepProgress } from "./train/loop.ts";
 
 // The backends: both run the programs compiled from a model (compiler/step/programs.ts) behind one
 // interface, `TrainingBackend`.

@@ -42,7 +42,7 @@ export class BackendUnavailableError extends Error {
 export function compilePrograms(compiled: CompiledModel, config: TrainConfig, options: { gradNorms?: boolean } = {}): ModelPrograms {
   const initialMomentum = createSchedule(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch: 1, epochs: config.epochs }).initialMomentum;
   const optimizer = initialMomentum === null ? config.optimizer : withMomentum(config.optimizer, initialMomentum);
-  return buildPrograms(compiled.trainGraph, compiled.evalGraph, { ...config, optimizer }, compiled.model.loss!, options);
+  return buildPrograms(compiled.trainGraph, compiled.evalGraph, { ...config, optimizer }, compiled.model.loss, options);
 }
 
 export interface SessionOptions {

@@ -21,6 +21,7 @@ interface Result {
   seconds: number;
   lbfgs: { iterations: number; evaluations: number } | null;
   checkpoint: string | null;
+  analysis?: { verdict: { kind: string; summary: string } }; // with --analyze
 }
 
 type Check = (result: Result) => { figure: string; ok: boolean };
@@ -42,6 +43,25 @@ const recoversLinear: Check = (r) => {
   return { figure: `weights ${got.map((g) => g.toFixed(4)).join(", ")} (max error ${error.toExponential(2)}, target ≤ 1e-2)`, ok: error <= 1e-2 };
 };
 
+// The kind of critical point `nnc run --analyze` finds at the end, and the loss there.
+const verdict = (kind: string, check: Check): Check => (r) => {
+  const measured = check(r);
+  const found = r.analysis?.verdict.kind ?? "none";
+  return { figure: `${measured.figure}; verdict: ${found} (target ${kind})`, ok: measured.ok && found === kind };
+};
+
+const lossBelow = (max: number): Check => (r) => ({ figure: `train loss ${r.train.loss.toExponential(3)} (target ≤ ${max})`, ok: r.train.loss <= max });
+
+// The weights of a model without data, read back from the checkpoint, against where they should be.
+const weightsNear = (name: string, expected: number[], tolerance: number): Check => (r) => {
+  const got = Array.from(readSafetensors(r.checkpoint!).tensors[name]!.data);
+  const error = Math.max(...expected.map((e, i) => Math.abs(e - (got[i] ?? Infinity))));
+  return { figure: `${name} = (${got.map((g) => g.toPrecision(7)).join(", ")}) (max error ${error.toExponential(2)}, target ≤ ${tolerance})`, ok: error <= tolerance };
+};
+
+// Examples whose result is a verdict: they run with --analyze.
+const ANALYZED = new Set(["saddle", "critical_points"]);
+
 const TARGETS: Record<string, Check> = {
   mnist_mlp: accuracy(0.945),
   dropout_mlp: accuracy(0.95),
@@ -50,6 +70,10 @@ const TARGETS: Record<string, Check> = {
   perceptron: accuracy(1),
   svm_hinge: accuracy(1),
   linear_regression: recoversLinear,
+  saddle: verdict("saddle", lossBelow(1e-30)),
+  critical_points: verdict("minimum", accuracy(0.9)),
+  rosenbrock: weightsNear("w", [1, 1], 1e-3),
+  zigzag: lossBelow(0.025),
 };
 
 const only = process.argv.slice(2);
@@ -62,7 +86,8 @@ let failures = 0;
 
 for (const name of examples) {
   const checkpoint = join(scratch, `${name}.safetensors`);
-  const child = spawnSync(process.execPath, ["bin/nnc.js", "run", `examples/${name}.nn`, "--json", "--save", checkpoint], { encoding: "utf8" });
+  const analyze = ANALYZED.has(name) ? ["--analyze"] : [];
+  const child = spawnSync(process.execPath, ["bin/nnc.js", "run", `examples/${name}.nn`, "--json", "--save", checkpoint, ...analyze], { encoding: "utf8" });
   const last = child.stdout.trim().split("\n").pop() ?? "";
   if (child.status !== 0 || !last.startsWith("{")) {
     failures++;

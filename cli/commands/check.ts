@@ -9,7 +9,7 @@ import { lowerModel } from "../../compiler/ir/lower.ts";
 import { printGraph } from "../../compiler/ir/print.ts";
 import { UserError } from "../user-error.ts";
 import { readSource } from "../load.ts";
-import { BUDGET_HELP, budgetOption } from "../options.ts";
+import { BUDGET_HELP, BUDGET_OPTIONS, budgetOption, unknownOption } from "../options.ts";
 import type { Budget } from "../../compiler/analyze/budget.ts";
 import type { CheckedModel } from "../../compiler/analyze/model-types.ts";
 import type { TrainConfig } from "../../compiler/ir/config.ts";
@@ -69,7 +69,7 @@ function parseArgs(argv: string[]): Options {
       if (!(pass in PASSES)) throw new UserError(`nnc check: there is no pass \`${pass}\`; the passes are ${Object.keys(PASSES).map((p) => `\`${p}\``).join(", ")}`);
       dumpIr = { after: pass as PassName };
     } else if (arg.startsWith("--dump-ir=")) throw new UserError(`nnc check: \`${arg}\`: choose --dump-ir=train, eval, step or after:PASS`);
-    else if (arg.startsWith("-")) throw new UserError(`nnc check: unknown option \`${arg}\`\n\n${help}`);
+    else if (arg.startsWith("-")) throw new UserError(unknownOption("check", arg, ["json", "dump-ir", ...Object.keys(BUDGET_OPTIONS)]));
     else if (file === null) file = arg;
     else throw new UserError(`nnc check: one file at a time, but got \`${file}\` and \`${arg}\``);
   }

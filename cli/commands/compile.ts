@@ -1,39 +1,55 @@
-// `nnc compile FILE --stats`: what the WebGPU backend makes of a model, without running it: for the
-// training step and for inference, the dispatches, the kernels each one runs with the ops each
-// kernel fuses, the buffers, and the GPU memory at the train block's batch size. `--dump-wgsl
-// DIR` writes each dispatch's WGSL. Writing the model as a TypeScript module (`-o model.ts`) is the next step of nnc.
+// `nnc compile FILE -o model.ts`: the model as a TypeScript (or JavaScript) module of its own
+// that imports only `nnc/runtime` (cli/compile-module.ts). `nnc compile FILE --stats`: what the
+// WebGPU backend makes of a model, without running it: for the training step and for inference,
+// the dispatches, the kernels each one runs with the ops each kernel fuses, the buffers, and the
+// GPU memory at the train block's batch size. `--dump-wgsl DIR` writes each dispatch's WGSL.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { planProgram, type ProgramPlan, type ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
-import { packArenas } from "../../compiler/codegen/wgsl/layout.ts";
+import { DEFAULT_BINDING_ELEMENTS } from "../../compiler/codegen/ts/webgpu.ts";
+import { planProgram, type ProgramPlan } from "../../compiler/codegen/wgsl/dispatches.ts";
 import { concreteShape, type Graph, type IRNode } from "../../compiler/ir/graph.ts";
-import { stepOutputs } from "../../compiler/step/programs.ts";
 import { compilePrograms } from "../../runtime/session.ts";
 import { describeFsError } from "../../runtime/files.ts";
+import { programRequest, residentLayout, type ProgramRequest } from "../../runtime/webgpu/resident.ts";
+import { writeModule } from "../compile-module.ts";
 import { loadModel } from "../load.ts";
 import { BUDGET_HELP, BUDGET_OPTIONS, budgetOption, integerOption, oneFile, parseOptions } from "../options.ts";
 import { UserError } from "../user-error.ts";
 
-export const summary = "show the fused WebGPU plan of a model (--stats)";
+export const summary = "compile a model into a TypeScript module (-o), or show its WebGPU plan (--stats)";
 
-export const help = `Usage: nnc compile FILE --stats [options]
+export const help = `Usage: nnc compile FILE -o model.ts [options]
+       nnc compile FILE --stats [options]
 
-Compiles the model of FILE for WebGPU and reports, for the training step and for inference, the
-dispatches (one submit per step), the kernels each runs with the ops each one fuses, the buffers,
-and the GPU memory they take at the batch size, for WebGPU's default limits. Nothing runs; no GPU
-is needed.
+With -o, writes the model of FILE and its train block as one module that imports only
+\`nnc/runtime\`: createModel (on a GPUDevice, on WebGPU, or on nnc's CPU runtime), trainStep and fit
+(the training of \`nnc run\`, with the same numbers), predict, evaluate, and saveWeights and
+loadWeights (the safetensors files \`nnc run --save\` writes), typed, with the input's and the
+outputs' shapes in its types and doc comments. It holds the model's graphs for the CPU runtime and
+its WebGPU programs (WGSL) compiled ahead of time for WebGPU's default limits, which every adapter
+has. docs/API.md documents it.
+
+With --stats, reports for the training step and for inference the dispatches (one submit per step),
+the kernels each runs with the ops each one fuses, the buffers, and the GPU memory they take at the
+batch size, for WebGPU's default limits. Nothing runs; no GPU is needed.
 
 Options:
-  --stats              print the plan (the only output this version writes)
+  -o, --output PATH    write the module to PATH (model.ts; model.js is JavaScript)
+  --target ts|js       TypeScript (the default), or an ES module of plain JavaScript with its
+                       declarations beside it (model.js and model.d.ts)
+  --weights PATH       embed these trained weights (a checkpoint of \`nnc run --save\`), which the
+                       model then starts from; without it, fresh weights from the train block's seed
+  --matmul VARIANT     how the WebGPU programs compute matmuls: blocked8x4 (the default), another
+                       blockedRxC, or naive (subgroup variants are refused: their size depends on
+                       the adapter)
+  --train MODEL|N      which train block, by model name or number
+  --stats              print the WebGPU plan
   --json               print it as JSON
   --dump-wgsl DIR      also write each dispatch's WGSL to DIR (step-NN.wgsl, inference-NN.wgsl)
-  --train MODEL|N      which train block, by model name or number
   --batch N            the batch size to size buffers for (default: the train block's, or 128)
 ${BUDGET_HELP}
-  -h, --help           show this help
-
-Writing a TypeScript module (\`-o model.ts\`) comes in a later version.`;
+  -h, --help           show this help`;
 
 interface ProgramStats {
   dispatches: number;
@@ -55,20 +71,33 @@ export async function run(argv: string[]): Promise<number> {
     batch: { type: "string" },
     output: { type: "string", short: "o" },
     target: { type: "string" },
+    weights: { type: "string" },
+    matmul: { type: "string" },
   });
   const file = oneFile("compile", help, positionals);
-  if (values.output !== undefined || values.target !== undefined) {
-    throw new UserError("nnc compile: writing a TypeScript module (-o, --target) is not part of this version yet; `nnc compile FILE --stats` shows the compiled plan");
+  const output = values.output;
+  for (const option of ["target", "weights", "matmul"] as const) {
+    if (output === undefined && values[option] !== undefined) throw new UserError(`nnc compile: --${option} is an option of the module; say where to write it with -o PATH`);
   }
-  if (!values.stats && values["dump-wgsl"] === undefined) throw new UserError(`nnc compile: say what to show: --stats (and/or --dump-wgsl DIR)\n\n${help}`);
+  if (output === "") throw new UserError("nnc compile: -o needs a file name, but got an empty one");
+  if (output === undefined && !values.stats && values["dump-wgsl"] === undefined) {
+    throw new UserError(`nnc compile: say what to write: -o model.ts (a module), or --stats (and/or --dump-wgsl DIR)\n\n${help}`);
+  }
   const loaded = loadModel("compile", file, values.train, budgetOption("compile", values));
+  if (output !== undefined) {
+    const written = await writeModule(loaded, { output, target: values.target, weights: values.weights, matmul: values.matmul, train: values.train });
+    console.error(`wrote ${written.join(" and ")}`);
+    if (!values.stats && values["dump-wgsl"] === undefined) return 0;
+  }
   const batch = integerOption("compile", "batch", values.batch, 1) ?? (typeof loaded.config.batch === "number" ? loaded.config.batch : 128);
   const programs = compilePrograms(loaded, loaded.config);
   const step = programs.step.graph;
-  const outputs = stepOutputs(step);
-  const stepPlan = planFor(step, outputs.read.map((r) => r.node), outputs.updates);
   const inference = programs.inference;
-  const inferencePlan = planFor(inference, Object.values(inference.outputs), []);
+  // The programs as the WebGPU backend requests them (runtime/webgpu/resident.ts), at WebGPU's
+  // default limits; inference with every output at once.
+  const layout = residentLayout(programs, DEFAULT_BINDING_ELEMENTS);
+  const stepPlan = planFor(programRequest(programs, layout, "step"));
+  const inferencePlan = planFor({ ...programRequest(programs, layout, "predict:prediction"), read: Object.values(inference.outputs) });
   const stats = { step: statsOf(step, stepPlan, batch), inference: statsOf(inference, inferencePlan, batch) };
 
   if (values["dump-wgsl"] !== undefined) dumpWgsl(values["dump-wgsl"], { step: stepPlan, inference: inferencePlan });
@@ -77,17 +106,8 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-// The program as the WebGPU backend plans it at WebGPU's default limits: the parameters and
-// state packed into resident arenas in the backend's order (parameters, then state).
-const MAX_BINDING_ELEMENTS = 2 ** 27 / 4;
-
-function planFor(graph: Graph, read: number[], updates: { node: number; name: string }[]): ProgramPlan {
-  const tensors = [...graph.params, ...graph.state];
-  const packed = packArenas(tensors.map((t) => t.shape.reduce((a, b) => a * b, 1)), MAX_BINDING_ELEMENTS);
-  const places = new Map<string, ResidentPlace>(tensors.map((t, i) => [t.name, packed.places[i]!]));
-  const resident = (node: IRNode) => places.get((node.attrs as { name: string }).name) ?? null;
-  const targets = updates.map((u) => ({ node: u.node, target: places.get(u.name)! }));
-  return planProgram(graph, { read, updates: targets, resident, maxBindingElements: MAX_BINDING_ELEMENTS });
+function planFor(request: ProgramRequest): ProgramPlan {
+  return planProgram(request.graph, { ...request, maxBindingElements: DEFAULT_BINDING_ELEMENTS });
 }
 
 function statsOf(graph: Graph, plan: ProgramPlan, batch: number): ProgramStats {

@@ -16,6 +16,7 @@ import { CheckpointError, writeSafetensors } from "../../runtime/train/safetenso
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { loadModel, readSource } from "../load.ts";
 import { oneFile, parseOptions } from "../options.ts";
+import { commandLineOverrides, SET_HELP, SET_OPTION } from "../overrides.ts";
 import { UserError } from "../user-error.ts";
 
 export const summary = "export to a PyTorch training script or to ONNX";
@@ -40,6 +41,7 @@ Options:
   -o, --output PATH    the file to write (required)
   --checkpoint PATH    the trained weights (--to onnx; required)
   --train MODEL        which train block (by model name or number), when FILE has several
+${SET_HELP}
   -h, --help           show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -48,13 +50,14 @@ export async function run(argv: string[]): Promise<number> {
     output: { type: "string", short: "o" },
     checkpoint: { type: "string" },
     train: { type: "string" },
+    ...SET_OPTION,
   });
   const file = oneFile("export", help, positionals);
   if (values.to !== "pytorch" && values.to !== "onnx") {
     throw new UserError(`nnc export: --to must be \`pytorch\` or \`onnx\`${values.to === undefined ? "" : `, not \`${values.to}\``}\n\n${help}`);
   }
   if (!values.output) throw new UserError(`nnc export: -o PATH (the file to write) is required\n\n${help}`);
-  const loaded = loadModel("export", file, values.train);
+  const loaded = loadModel("export", file, values.train, {}, commandLineOverrides("export", values.set));
   const output = values.output;
   try {
     if (values.to === "pytorch") {
@@ -109,8 +112,9 @@ function readWeights(path: string, graph: Graph): CheckpointContent {
 
 function exportMessage(file: string, to: string, error: ExportError): string {
   const target = to === "pytorch" ? "PyTorch" : "ONNX";
-  if (!error.span) return `nnc export: ${file}: cannot export to ${target}: ${error.message}`;
   const text = readSource("export", file);
+  // A span past the file's end is in a --set override (compiler/analyze/overrides.ts).
+  if (!error.span || error.span.start > text.length) return `nnc export: ${file}: cannot export to ${target}: ${error.message}`;
   const before = text.slice(0, error.span.start).split("\n");
   return `${file}:${before.length}:${before[before.length - 1]!.length + 1}: cannot export to ${target}: ${error.message}`;
 }

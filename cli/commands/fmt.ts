@@ -8,6 +8,7 @@ import { parse } from "../../grammar/index.ts";
 import { formatDiagnostics } from "../../compiler/diagnostics/print.ts";
 import { formatNn } from "../../format/plugin.ts";
 import { UserError } from "../user-error.ts";
+import { unknownOption } from "../options.ts";
 import { readSource } from "../load.ts";
 import { describeFsError } from "../../runtime/files.ts";
 
@@ -41,7 +42,7 @@ function parseArgs(argv: string[]): Options {
       const wanted = arg === "--check" ? "check" : "stdout";
       if (mode !== "write" && mode !== wanted) throw new UserError("nnc fmt: `--check` and `--stdout` cannot be used together");
       mode = wanted;
-    } else if (arg.startsWith("-")) throw new UserError(`nnc fmt: unknown option \`${arg}\`\n\n${help}`);
+    } else if (arg.startsWith("-")) throw new UserError(unknownOption("fmt", arg, ["check", "stdout"]));
     else files.push(arg);
   }
   if (files.length === 0) throw new UserError(`nnc fmt: which files?\n\n${help}`);

@@ -18,14 +18,17 @@ import { standardizeInto } from "../../runtime/data/standardize.ts";
 import { csvLabelKind } from "../../runtime/train/prepare.ts";
 import type { LossKind } from "../../runtime/train/metrics.ts";
 import { argmax } from "../../runtime/train/metrics.ts";
-import { loadModel } from "../load.ts";
+import { combinePredictions, type Combine } from "../../runtime/ensemble.ts";
+import type { Session } from "../../runtime/session.ts";
+import { COMBINE_HELP, combineOption, loadMember, memberStart, predictRows, readMembers } from "../ensemble-eval.ts";
+import { loadModel, type LoadedModel } from "../load.ts";
 import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
 import { BACKEND_HELP, backendRequest, openSession, startingPoint, targetInfo } from "../session.ts";
 import { UserError } from "../user-error.ts";
 
 export const summary = "run a checkpoint on new inputs";
 
-export const help = `Usage: nnc predict FILE --checkpoint PATH --input DATA.csv [options]
+export const help = `Usage: nnc predict FILE --checkpoint PATH [--checkpoint PATH ...] --input DATA.csv [options]
 
 Runs the model of FILE with the weights in PATH on every row of DATA.csv and prints one row per
 example: the predicted class (with its name when the training data named classes) and the class
@@ -33,8 +36,14 @@ probabilities for a classifier, the predicted values for a regression. With a he
 are matched by name with the training data's features (in any order; the training file's label
 columns are ignored); without one, they are the features in the training order.
 
+With several --checkpoint options (an ensemble, such as the members \`nnc ensemble\` wrote), the
+members' predictions are combined: the mean of their probabilities (or outputs), or with
+--combine vote the class most members predict, with a \`votes\` column (how many did) before the
+mean probabilities.
+
 Options:
-  --checkpoint PATH    the trained weights (required)
+  --checkpoint PATH    the trained weights (required); repeat it for an ensemble
+${COMBINE_HELP}
   --input PATH         the CSV file of inputs (required)
   --output PATH        write the predictions to this CSV file instead of printing them
   --train MODEL        which model, when FILE has several
@@ -46,7 +55,8 @@ ${BUDGET_HELP}
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions("predict", help, argv, {
     ...BUDGET_OPTIONS,
-    checkpoint: { type: "string" },
+    checkpoint: { type: "string", multiple: true },
+    combine: { type: "string" },
     input: { type: "string" },
     output: { type: "string" },
     train: { type: "string" },
@@ -54,12 +64,17 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: "boolean" },
   });
   const file = oneFile("predict", help, positionals);
-  if (!values.checkpoint) throw new UserError(`nnc predict: --checkpoint PATH is required\n\n${help}`);
+  const checkpoints = values.checkpoint ?? [];
+  if (checkpoints.length === 0) throw new UserError(`nnc predict: --checkpoint PATH is required\n\n${help}`);
   if (!values.input) throw new UserError(`nnc predict: --input DATA.csv is required\n\n${help}`);
   const request = backendRequest("predict", values.backend);
   const loaded = loadModel("predict", file, values.train, budgetOption("predict", values));
-  if (values.output) refuseToOverwrite(values.output, [file, values.input, values.checkpoint, trainingFile(loaded.config, file)]);
-  const start = startingPoint("predict", loaded.trainGraph, loaded.config, { resume: null, init: values.checkpoint });
+  const combine = combineOption("predict", values.combine, checkpoints.length, loaded.model.loss!.kind);
+  if (values.output) refuseToOverwrite(values.output, [file, values.input, ...checkpoints, trainingFile(loaded.config, file)]);
+  const members = combine ? readMembers("predict", checkpoints, loaded.trainGraph) : [];
+  const start = combine
+    ? { ...memberStart(loaded.trainGraph, members[0]!.content), checkpoint: members[0]!.content }
+    : startingPoint("predict", loaded.trainGraph, loaded.config, { resume: null, init: checkpoints[0]! });
   const input = loaded.trainGraph.inputs.find((i) => i.role === "input")!;
   const featureSize = input.shape.slice(1).reduce<number>((n, d) => n * Number(d), 1);
   const names = trainingNames(loaded.config, loaded.model, file);
@@ -71,16 +86,18 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   const { features, n } = inputs;
-  const standardizer = start.checkpoint?.standardizer ?? null;
-  if (standardizer) standardizeInto(standardizer, features, features);
   const session = await openSession("predict", loaded, loaded.config, start, request);
-  let prediction: Float32Array;
+  let table: { columns: string[]; rows: (string | number)[][] };
   try {
-    prediction = await session.backend.predict(features, n, "prediction");
+    if (combine) table = await predictEnsemble(session, loaded, members, features, n, combine, names.classNames);
+    else {
+      const standardizer = start.checkpoint?.standardizer ?? null;
+      if (standardizer) standardizeInto(standardizer, features, features);
+      table = describePredictions(loaded.model.loss!.kind, await session.backend.predict(features, n, "prediction"), n, names.classNames);
+    }
   } finally {
     session.dispose();
   }
-  const table = describePredictions(loaded.model.loss!.kind, prediction, n, names.classNames);
 
   if (values.json) {
     const text = JSON.stringify({ columns: table.columns, rows: table.rows });
@@ -94,6 +111,44 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`wrote ${n} predictions to ${values.output}`);
   } else process.stdout.write(csv);
   return 0;
+}
+
+// Every member predicts the inputs, standardized as in its training; the rows are the combination:
+// the class (by the mean or the vote; a vote adds how many members chose it), then the mean
+// probabilities, scores or values.
+async function predictEnsemble(
+  session: Session,
+  loaded: LoadedModel,
+  members: ReturnType<typeof readMembers>,
+  raw: Float32Array,
+  n: number,
+  combine: Combine,
+  classNames: string[] | null,
+): Promise<{ columns: string[]; rows: (string | number)[][] }> {
+  const loss = loaded.model.loss!.kind;
+  const predictions: Float32Array[] = [];
+  for (const member of members) {
+    const standardizer = member.content.standardizer ?? null;
+    const features = standardizer ? raw.slice() : raw;
+    if (standardizer) standardizeInto(standardizer, features, features);
+    await loadMember(session, loaded.trainGraph, member.content);
+    predictions.push(await predictRows(session, features, n));
+  }
+  const combined = combinePredictions(loss, predictions, n, combine);
+  const { width, mean } = combined;
+  const values = (i: number) => Array.from(mean.subarray(i * width, (i + 1) * width), round);
+  if (!combined.classes) {
+    return { columns: Array.from({ length: width }, (_, k) => (width === 1 ? "prediction" : `prediction${k}`)), rows: Array.from({ length: n }, (_, i) => values(i)) };
+  }
+  const signed = loss === "hinge" || loss === "perceptron";
+  const columns = ["class", ...(classNames ? ["label"] : []), ...(combined.votes ? ["votes"] : [])];
+  columns.push(...(loss === "cross_entropy" ? Array.from({ length: width }, (_, k) => `p${k}`) : signed ? ["score"] : ["p1"]));
+  const rows = Array.from({ length: n }, (_, i) => {
+    const index = combined.classes![i]!;
+    const cls = signed ? (index === 1 ? 1 : -1) : index;
+    return [cls, ...(classNames ? [classNames[index] ?? String(cls)] : []), ...(combined.votes ? [combined.votes[i]!] : []), ...(loss === "cross_entropy" ? values(i) : [round(mean[i * width]!)])];
+  });
+  return { columns, rows };
 }
 
 interface TrainingNames {

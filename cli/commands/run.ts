@@ -10,13 +10,16 @@ import { NonFiniteLossError, type RunSummary, trainingSteps } from "../../runtim
 import { OptimizerStateError } from "../../runtime/train/optimizers/index.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
 import { CheckpointError } from "../../runtime/train/safetensors.ts";
-import { optimizerPath } from "../../runtime/train/checkpoint.ts";
+import { optimizerPath, saveCheckpoint } from "../../runtime/train/checkpoint.ts";
 import { removeStaleTemps } from "../../runtime/train/safetensors-files.ts";
 import { checkSaveTarget, chooseSavePath } from "../checkpoint-target.ts";
 import { driveUntilSignal } from "../interrupt.ts";
-import { loadModel } from "../load.ts";
-import { integerOption, oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
+import { loadModel, readSource } from "../load.ts";
+import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
+import { commandLineOverrides, SET_HELP, SET_OPTION, shorthandOverrides } from "../overrides.ts";
 import { createReporter, passJson, summaryLines } from "../report.ts";
+import { RunOutputs } from "../run-outputs.ts";
+import { analysisJson, analysisSettings, formatAnalysis, runAnalysis } from "../analysis.ts";
 import { UserError } from "../user-error.ts";
 import type { Session } from "../../runtime/session.ts";
 import { GpuLimitError, GpuLostError } from "../../runtime/webgpu/device.ts";
@@ -32,9 +35,10 @@ epoch, then evaluates it on the test split. Options override the train block.
 Options:
 ${BACKEND_HELP}
   --train MODEL|N      which train block to run, by model name or number (1 = the first)
-  --epochs N           number of epochs
+  --epochs N           number of epochs (the same as --set epochs=N)
   --batch N|full       batch size (1: per-sample SGD, full: full-batch gradient descent)
   --seed S             seed for initial weights, shuffling and dropout (0 to 4294967295)
+${SET_HELP}
   --save PATH          write a checkpoint (safetensors) after each epoch, atomically; PATH may be
                        a new file or an earlier nnc checkpoint, never another file
   --resume PATH        continue the run saved in PATH (weights, optimizer and schedule state);
@@ -43,6 +47,13 @@ ${BACKEND_HELP}
                        --save PATH continues in PATH itself
   --init PATH          start from the weights in PATH (e.g. exported from PyTorch), fresh optimizer
   --grad-norms         print each layer's weight-gradient norm after every epoch
+  --analyze            after training, analyze the final weights as \`nnc analyze\` does: gradient,
+                       Hessian spectrum, the kind of critical point (its defaults; see its --help)
+  --log FILE           stream the run's history to FILE while it trains: JSON lines (.jsonl or
+                       .json) or CSV (.csv), one record per epoch, per recorded step and per event
+  --report FILE.html   write a report: one self-contained HTML page with the loss, accuracy,
+                       learning-rate (and --grad-norms) curves and the configuration, and each
+                       plot beside it as FILE.ID.svg with its data as FILE.ID.csv
   --json               print one JSON object with the results as the last line
 ${BUDGET_HELP}
   -h, --help           show this help
@@ -65,7 +76,11 @@ export async function run(argv: string[]): Promise<number> {
     resume: { type: "string" },
     init: { type: "string" },
     "grad-norms": { type: "boolean" },
+    analyze: { type: "boolean" },
     json: { type: "boolean" },
+    log: { type: "string" },
+    report: { type: "string" },
+    ...SET_OPTION,
   });
   const file = oneFile("run", help, positionals);
   for (const option of ["save", "resume", "init"] as const) {
@@ -73,8 +88,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.resume && values.init) throw new UserError("nnc run: use --resume or --init, not both");
   const request = backendRequest("run", values.backend);
-  const loaded = loadModel("run", file, values.train, budgetOption("run", values));
-  const config = applyOverrides(loaded.config, values);
+  const overrides = commandLineOverrides("run", values.set, shorthandOverrides("run", values));
+  const loaded = loadModel("run", file, values.train, budgetOption("run", values), overrides);
+  const config = loaded.config;
   const log = values.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
   const data = prepare(config, loaded, file);
@@ -89,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     removeStaleTemps(savePath);
     removeStaleTemps(optimizerPath(savePath));
   }
+  const outputs = RunOutputs.check({ log: values.log, report: values.report, own: ownFiles(file, config), savePath, resume: values.resume, init: values.init });
   const batchSize = typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n;
   const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]), warmBatch: batchSize });
   try {
@@ -106,7 +123,8 @@ export async function run(argv: string[]): Promise<number> {
       log(`webgpu: ${stats.dispatches} dispatches and ${stats.submits} submit per step; ${stats.kernels} kernels compiled and warmed in ${Number(stats.warmSeconds).toFixed(1)} s; ${stats.tuning}`);
     }
     log(
-      `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ${data.train.n} training examples` +
+      `training ${loaded.model.name}: ${parameterCount.toLocaleString("en-US")} parameters, ` +
+        (config.data.kind === "none" ? `no data (the loss is a formula), ${config.data.steps} step${config.data.steps === 1 ? "" : "s"} per epoch` : `${data.train.n} training examples`) +
         (data.validation ? `, ${data.validation.n} validation` : "") +
         (data.test ? `, ${data.test.n} test` : "") +
         (start.resumed ? `, resuming after epoch ${start.resumed.progress.epoch}` : ""),
@@ -121,13 +139,15 @@ export async function run(argv: string[]): Promise<number> {
     let lastCheckpoint: { path: string; epoch: number } | null = start.resumed ? { path: values.resume!, epoch: resumedEpoch! } : null;
     let written = false;
     let result: RunSummary;
+    outputs.start({ model: loaded.model.name, file, backend: session.backend.kind });
     try {
       const driven = await driveUntilSignal(
         trainingSteps(
           { config, programs: session.programs, backend: session.backend, data },
-          { savePath, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
+          { savePath, writeCheckpoint: saveCheckpoint, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
           {
             ...reporter,
+            onRecord: outputs.record,
             onCheckpoint: (path, epoch) => {
               lastCheckpoint = { path, epoch };
               written = true;
@@ -137,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
       );
       if (!driven.done) {
         reporter.finish();
+        outputs.close();
         const where = lastCheckpoint ? `the last checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch})` : "no checkpoint was written";
         process.stderr.write(`nnc run: interrupted (${driven.signal}); ${where}\n`);
         return driven.exitCode;
@@ -144,6 +165,7 @@ export async function run(argv: string[]): Promise<number> {
       result = driven.value;
     } catch (error) {
       reporter.finish();
+      outputs.close();
       if (error instanceof NonFiniteLossError) throw new UserError(`nnc run: ${file}: ${error.message}`);
       if (error instanceof CheckpointError) throw new UserError(`nnc run: cannot save the checkpoint: ${error.message}`);
       if (error instanceof OptimizerStateError) throw new UserError(`nnc run: cannot resume from ${values.resume}: ${error.message}`);
@@ -154,8 +176,13 @@ export async function run(argv: string[]): Promise<number> {
       throw error;
     }
     reporter.finish();
-    for (const line of summaryLines(result, resumedEpoch ?? 0)) log(line);
+    const results = summaryLines(result, resumedEpoch ?? 0);
+    for (const line of results) log(line);
     if (written) log(`checkpoint: ${savePath}`);
+    const source = values.report ? readSource("run", file) : "";
+    const context = { model: loaded.model.name, file, source, program: loaded.compiled.program, train: values.train, backend: backendLine(session), argv: ["run", ...argv] };
+    for (const line of outputs.finish(result, { ...context, overrides: overrides.map((o) => o.text.trim()), results })) log(line);
+    const analysis = values.analyze ? await analyzeFinalWeights(session) : null;
     if (session.backend.tunePending) {
       // Kernel variants never timed on this adapter ran in their default; time them now, for the
       // next run, in at most a quarter of this run's time (at least 5 s, at most a minute).
@@ -171,6 +198,7 @@ export async function run(argv: string[]): Promise<number> {
           epochs: result.epochs,
           steps: result.steps,
           train: passJson(result.train),
+          train_running: passJson(result.trainRunning),
           validation: passJson(result.validation),
           test: passJson(result.test),
           seconds: result.seconds,
@@ -179,22 +207,28 @@ export async function run(argv: string[]): Promise<number> {
           best_epoch: result.bestEpoch,
           lbfgs: result.lbfgs,
           checkpoint: written ? savePath : null,
+          history: result.history,
+          ...(analysis ? { analysis } : {}),
         }),
       );
     }
     return 0;
   }
-}
 
-function applyOverrides(config: TrainConfig, values: { epochs?: string; batch?: string; seed?: string }): TrainConfig {
-  const epochs = integerOption("run", "epochs", values.epochs, 1);
-  // The same range as `seed` in a train block.
-  const seed = integerOption("run", "seed", values.seed, 0, 4294967295);
-  const batch = values.batch === "full" ? "full" : integerOption("run", "batch", values.batch, 1);
-  if (batch !== undefined && config.optimizer.kind === "lbfgs" && batch !== "full") {
-    throw new UserError("nnc run: L-BFGS trains on the full batch; --batch must be `full` with `optimizer lbfgs(...)`");
+  // `--analyze`: the final weights (restored ones after early stopping) on the same backend.
+  async function analyzeFinalWeights(session: Session): Promise<Record<string, unknown>> {
+    const tensors = await session.backend.readState();
+    const analysis = await runAnalysis({
+      loaded,
+      data,
+      params: loaded.trainGraph.params.map((p) => tensors.params[p.name]!),
+      state: tensors.state,
+      request: session.backend.kind,
+      settings: analysisSettings("run", {}, null),
+    });
+    for (const line of formatAnalysis(analysis, "the end of training")) log(line);
+    return analysisJson(analysis);
   }
-  return { ...config, epochs: epochs ?? config.epochs, seed: seed ?? config.seed, batch: batch ?? config.batch };
 }
 
 // The files a checkpoint must never replace: the run's source and its data.

@@ -23,6 +23,8 @@ function countItems(expression: Expression, ev: Evaluator): number {
       return countItems(expression.left, ev) + countItems(expression.right, ev);
     case "UnaryExpr":
       return countItems(expression.argument, ev);
+    case "IndexExpr":
+      return countItems(expression.object, ev);
     default:
       return 0;
   }

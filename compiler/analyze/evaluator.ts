@@ -15,6 +15,7 @@ import type { LayerNode, ModelParam, ModelState, ParamDecl, StateDecl, TensorVal
 import { REGULARIZERS } from "./regularizers.ts";
 import { type Budget, DEFAULT_BUDGET, reportLayers } from "./budget.ts";
 import { mentionedNames, Naming, Scope } from "./scope.ts";
+import { index, power } from "./operators.ts";
 
 // The name under which a piped value (`x |> f(a)`) is passed as `f`'s first argument.
 export const PIPED = "\u0000piped";
@@ -103,7 +104,9 @@ export class Evaluator {
         return x && this.addNode("neg", [x], [...x.shape], expression.span, ctx);
       }
       case "BinaryExpr":
-        return this.binary(expression, ctx);
+        return expression.operator === "^" ? power(this, expression, ctx) : this.binary(expression, ctx);
+      case "IndexExpr":
+        return index(this, expression, ctx);
       case "Call":
         return this.call(expression.callee, expression.args, expression.span, null, ctx);
       case "Pipe": {
@@ -162,7 +165,7 @@ export class Evaluator {
     if (e.operator === "@") {
       return this.applyLayer(LAYERS.matmul!, "matmul", [left, right], [e.left.span, e.right.span], e.span, emptyArgs(), ctx);
     }
-    const [op, verb] = OPERATORS[e.operator];
+    const [op, verb] = OPERATORS[e.operator as keyof typeof OPERATORS];
     const shape = broadcastShapes(left.shape, right.shape);
     if (!shape) {
       this.bag.report("E0302", e.operatorSpan, {
@@ -266,6 +269,8 @@ export function describe(expression: Expression): string {
       return "a list";
     case "MemberExpr":
       return "a parameter path";
+    case "IndexExpr":
+      return "an indexed tensor";
     case "ThenExpr":
       return "a `then` sequence";
     case "Pipe":

@@ -49,7 +49,9 @@ export interface ModelState extends StateDecl {
 export interface LayerNode {
   id: number;
   // The layer's name in the layer table (`dense`, `conv2d`, ...), or one of the built-in nodes:
-  // `input`, `target`, `const` and the operators `add`, `sub`, `mul`, `div`, `neg`.
+  // `input`, `target`, `param` (a free parameter), `const`, the operators `add`, `sub`, `mul`,
+  // `div`, `neg`, `pow` (config.exponent, a number) and `index` (config.indices, one per leading
+  // axis).
   layer: string;
   inputs: number[];
   config: Record<string, unknown>; // the bound, validated arguments the lowering reads
@@ -92,7 +94,10 @@ export interface CheckedModel {
   params: ModelParam[];
   state: ModelState[];
   outputs: { name: string; node: number; span: Span }[];
+  // The loss from the losses table, or null: for a model without data whose loss is a formula
+  // over its parameters, `objective` holds that formula's (scalar) node instead.
   loss: CheckedLoss | null;
+  objective: { node: number; span: Span } | null;
   regularizers: CheckedRegularizer[];
   interface: ModelInterface;
 }

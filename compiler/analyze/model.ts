@@ -15,6 +15,8 @@ import type { CheckedLoss, CheckedModel, CheckedRegularizer, LossKind, TensorVal
 import { checkRegularizer } from "./regularizers.ts";
 import { type Budget, checkModelSize } from "./budget.ts";
 import { Naming, Scope } from "./scope.ts";
+import { declareParam } from "./params.ts";
+import { formatShape } from "../ir/graph.ts";
 
 // The outputs every model's graph has; an `output` may not take their names.
 export const RESERVED_OUTPUTS = new Set(["loss", "data_loss", "reg_loss", "prediction"]);
@@ -31,7 +33,10 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
   const scope = new Scope("model", "");
   const model = decl.name.name;
 
-  for (const s of decl.body) if (s.type === "InputDecl" || s.type === "TargetDecl") declare(ev, s, scope);
+  for (const s of decl.body) {
+    if (s.type === "InputDecl" || s.type === "TargetDecl") declare(ev, s, scope);
+    else if (s.type === "ParamDecl") declareParam(ev, s, scope);
+  }
   for (const s of decl.body) {
     if ((s.type === "Binding" || s.type === "OutputDecl") && !scope.entries.has(s.name.name) && !scope.pending.has(s.name.name)) {
       scope.pending.set(s.name.name, s.name.span);
@@ -51,14 +56,28 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
     if (value) outputs.push({ name: s.name.name, node: value.node, span: s.name.span });
   }
 
+  const inputs = decl.body.filter((s): s is InputDecl => s.type === "InputDecl");
+  const targets = decl.body.filter((s): s is TargetDecl => s.type === "TargetDecl");
+  // A model without inputs and targets is trained without data (`data none`): its loss is a
+  // formula over its parameters (`loss rosenbrock(w[0], w[1])`), unless it names a loss of the
+  // table, whose own checks then say what is missing.
+  const withoutData = inputs.length === 0 && targets.length === 0;
   const losses = decl.body.filter((s): s is LossDecl => s.type === "LossDecl");
   if (losses.length === 0) {
-    bag.report("E0502", decl.name.span, { args: { name: model }, hint: "add one, e.g. `loss cross_entropy(logits, y)` or `loss mse(prediction, y)`" });
+    bag.report("E0502", decl.name.span, {
+      args: { name: model },
+      hint: withoutData
+        ? "add one: without data, a loss is a formula over the model's parameters, e.g. `loss rosenbrock(w[0], w[1])`"
+        : "add one, e.g. `loss cross_entropy(logits, y)` or `loss mse(prediction, y)`",
+    });
   }
   for (const extra of losses.slice(1)) {
     bag.report("E0503", extra.span, { args: { name: model }, notes: [bag.note("the first loss is here", losses[0]!.span)], hint: "a model has exactly one loss" });
   }
-  const loss = losses[0] ? analyzeLoss(ev, losses[0], scope) : null;
+  const first = losses[0];
+  const formula = first !== undefined && withoutData && !(first.value.type === "Call" && lossRow(first.value.callee.name));
+  const loss = first && !formula ? analyzeLoss(ev, first, scope) : null;
+  const objective = first && formula ? analyzeObjective(ev, first, scope, model) : null;
 
   const regularizers: CheckedRegularizer[] = [];
   for (const s of decl.body) {
@@ -67,14 +86,15 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
     if (checked) regularizers.push(checked);
   }
 
-  const inputs = decl.body.filter((s): s is InputDecl => s.type === "InputDecl");
-  const targets = decl.body.filter((s): s is TargetDecl => s.type === "TargetDecl");
-  if (inputs.length === 0) bag.report("E0213", decl.name.span, { args: { name: model }, hint: "declare one, e.g. `input x: [B, 784]`" });
+  if (inputs.length === 0 && !(withoutData && (formula || !first))) {
+    bag.report("E0213", decl.name.span, { args: { name: model }, hint: "declare one, e.g. `input x: [B, 784]`" });
+  }
   for (const [name, entry] of scope.entries) {
     // A declaration with an error of its own draws no warning on top of it.
     if (entry.kind !== "tensor" || entry.used || entry.value === null) continue;
     if (entry.role === "input") bag.report("unused-input", entry.span, { args: { name } });
     if (entry.role === "target") bag.report("unused-target", entry.span, { args: { name }, hint: "pass it to the loss, or remove it" });
+    if (entry.role === "param") bag.report("unused-param", entry.span, { args: { name }, hint: "use it in the loss, or remove it" });
   }
   warnUnused(ev, scope);
   // Long files without repeats can pass the layer limit too; repeats were stopped where they did.
@@ -106,13 +126,14 @@ export function analyzeModel(decl: ModelDecl, program: ProgramContext, bag: Diag
     state: ev.state,
     outputs,
     loss,
+    objective,
     regularizers,
     interface: {
       name: model,
       span: decl.span,
       inputs: checkedInputs.map(({ name, shape, span }) => ({ name, shape, span })),
       targets: checkedTargets.map(({ name, shape, kind, classes, span }) => ({ name, shape, kind, classes, span })),
-      loss: loss?.kind ?? (losses[0]?.value.type === "Call" && lossRow(losses[0].value.callee.name) ? losses[0].value.callee.name : null),
+      loss: formula ? "objective" : (loss?.kind ?? (first?.value.type === "Call" && lossRow(first.value.callee.name) ? first.value.callee.name : null)),
     },
   };
 }
@@ -204,6 +225,27 @@ function analyzeLoss(ev: Evaluator, decl: LossDecl, scope: Scope): CheckedLoss |
     reduction: bound.values.reduction as "mean" | "sum",
     span: v.span,
   };
+}
+
+// `loss FORMULA` in a model without data: any tensor expression over the parameters that comes to
+// one number.
+function analyzeObjective(ev: Evaluator, decl: LossDecl, scope: Scope, model: string): CheckedModel["objective"] {
+  const ctx: EvalContext = { scope, naming: new Naming("", null, false, scope), binding: null, piped: null };
+  const value = ev.tensor(decl.value, ctx);
+  if (!value) return null;
+  if (value.shape.length !== 0) {
+    ev.bag.report("E0510", decl.value.span, {
+      args: { shape: formatShape(value.shape) },
+      notes: value.origin.start === decl.value.span.start && value.origin.end === decl.value.span.end ? [] : [ev.bag.note("the shape came from here", value.origin)],
+      hint: "add its elements up with `sum(...)` or average them with `mean(...)`",
+    });
+    return null;
+  }
+  if (ev.params.length === 0) {
+    ev.bag.report("E0511", decl.value.span, { args: { name: model }, hint: "declare the variables as parameters, e.g. `param w: [2] init [-1.5, 2]`, and use them in the loss" });
+    return null;
+  }
+  return { node: value.node, span: decl.value.span };
 }
 
 // The losses that take logits apply their own softmax or sigmoid; given probabilities, they would

@@ -8,7 +8,8 @@ import type { TensorValue } from "./model-types.ts";
 
 export type Entry =
   // `value` is null when the tensor's definition had an error (its shape is unknown).
-  | { kind: "tensor"; role: "input" | "target" | "binding" | "output" | "parameter"; value: TensorValue | null; span: Span; used: boolean }
+  // "parameter": a block's tensor parameter; "param": a model's free parameter (`param w: [2]`).
+  | { kind: "tensor"; role: "input" | "target" | "param" | "binding" | "output" | "parameter"; value: TensorValue | null; span: Span; used: boolean }
   // A block's hyper-parameter: the expression given for it at the call (or its default).
   | { kind: "hyper"; expr: Expression; span: Span };
 
@@ -104,6 +105,8 @@ export function substitute(expression: Expression, scope: Scope): Expression {
         return { ...e, elements: e.elements.map(visit) };
       case "MemberExpr":
         return { ...e, object: visit(e.object) };
+      case "IndexExpr":
+        return { ...e, object: visit(e.object), indices: e.indices.map(visit) };
       case "ThenExpr":
         return { ...e, parts: e.parts.map(visit) };
       default:
@@ -123,7 +126,7 @@ function fold(e: Expression & { type: "BinaryExpr" }): Expression {
   const a = literal(e.left);
   const b = literal(e.right);
   if (a === null || b === null || e.operator === "@") return e;
-  const value = e.operator === "+" ? a + b : e.operator === "-" ? a - b : e.operator === "*" ? a * b : a / b;
+  const value = e.operator === "+" ? a + b : e.operator === "-" ? a - b : e.operator === "*" ? a * b : e.operator === "^" ? a ** b : a / b;
   const magnitude = Math.abs(value);
   const number = { type: "NumberLiteral" as const, value: magnitude, raw: String(magnitude), isInteger: Number.isInteger(magnitude), span: e.span };
   // A literal is never negative: the parser writes `-3` as a minus applied to 3, and so does this.
@@ -152,6 +155,9 @@ export function mentionedNames(expression: Expression, out: string[] = []): stri
       for (const e of expression.elements) mentionedNames(e, out);
       break;
     case "MemberExpr":
+      mentionedNames(expression.object, out);
+      break;
+    case "IndexExpr":
       mentionedNames(expression.object, out);
       break;
     case "ThenExpr":

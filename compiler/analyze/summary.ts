@@ -50,13 +50,22 @@ export function describeTraining(decl: TrainDecl, config: TrainConfig | null): T
   const settings = decl.settings.map((s) => ({ key: s.key.name, value: s.args.map((a) => (a.name ? `${a.name.name}: ` : "") + expressionText(a.value)).join(", "), default: false }));
   if (!config) return settings;
   const written = new Set(settings.map((s) => s.key));
-  const defaults: [string, string][] = [
-    ["batch", String(config.batch)],
-    ["epochs", String(config.epochs)],
-    ["schedule", config.schedule.kind],
-    ["init", config.init ? config.init.kind : "PyTorch's, per layer"],
-    ["seed", String(config.seed)],
-  ];
+  // Without data there is no batch and no layer to initialize; an epoch is `steps` steps.
+  const defaults: [string, string][] =
+    config.data.kind === "none"
+      ? [
+          ["steps", String(config.data.steps)],
+          ["epochs", String(config.epochs)],
+          ["schedule", config.schedule.kind],
+          ["seed", String(config.seed)],
+        ]
+      : [
+          ["batch", String(config.batch)],
+          ["epochs", String(config.epochs)],
+          ["schedule", config.schedule.kind],
+          ["init", config.init ? config.init.kind : "PyTorch's, per layer"],
+          ["seed", String(config.seed)],
+        ];
   for (const [key, value] of defaults) if (!written.has(key)) settings.push({ key, value, default: true });
   return settings;
 }
@@ -71,6 +80,8 @@ export function expressionText(e: Expression): string {
       return e.name;
     case "MemberExpr":
       return `${expressionText(e.object)}.${e.property.name}`;
+    case "IndexExpr":
+      return `${expressionText(e.object)}[${e.indices.map(expressionText).join(", ")}]`;
     case "ListExpr":
       return `[${e.elements.map(expressionText).join(", ")}]`;
     case "Call":
@@ -78,7 +89,7 @@ export function expressionText(e: Expression): string {
     case "Pipe":
       return `${expressionText(e.left)} |> ${expressionText(e.right)}`;
     case "BinaryExpr":
-      return `${expressionText(e.left)} ${e.operator} ${expressionText(e.right)}`;
+      return e.operator === "^" ? `${expressionText(e.left)}^${expressionText(e.right)}` : `${expressionText(e.left)} ${e.operator} ${expressionText(e.right)}`;
     case "UnaryExpr":
       return `-${expressionText(e.argument)}`;
     case "ThenExpr":

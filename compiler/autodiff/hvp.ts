@@ -7,6 +7,7 @@ import { gradients } from "./autodiff.ts";
 export interface HessianVectorProduct {
   vectors: number[]; // one `input` node per wrt entry, named `v:<param name or node id>`
   products: number[]; // products[i] is (H·v) for wrt[i], with wrt[i]'s shape
+  gradients: number[]; // gradients[i] is ∂f/∂wrt[i], which the products differentiate
 }
 
 // Extends `graph` in place. The vectors are fed at run time like any input (by their names).
@@ -28,5 +29,5 @@ export function hessianVectorProduct(graph: Graph, of: number, wrt: number[]): H
     dot = dot === null ? term : b.binary("add", dot, term);
   });
   const products = dot === null ? [] : gradients(graph, dot, wrt);
-  return { vectors, products };
+  return { vectors, products, gradients: grads };
 }

@@ -26,6 +26,7 @@ export interface OnnxExportInput {
 
 export function exportOnnx(input: OnnxExportInput): Uint8Array {
   const { model, graph, checkpoint } = input;
+  if (model.objective) throw new ExportError(`the model \`${model.name}\` has no data (its loss is a formula over its parameters), so it has nothing to serve`, model.objective.span);
   const outputs = model.outputs.length > 0 ? model.outputs.map((o) => o.name) : ["prediction"];
   const roots = outputs.map((name) => graph.outputs[name]!);
 

@@ -72,6 +72,20 @@ const LAYER_CODE: Record<string, LayerCode> = {
   sub: { call: (_node, [a, b]) => `${a} - ${b}` },
   mul: { call: (_node, [a, b]) => `${a} * ${b}` },
   div: { call: (_node, [a, b]) => `${a} / ${b}` },
+  pow: { call: (node, [x]) => `${x} ** ${pyFloat(node.config.exponent as number)}` },
+  index: { call: (node, [x]) => `${x}[${(node.config.indices as number[]).join(", ")}]` },
+  exp: { call: (_node, [x]) => `torch.exp(${x})` },
+  log: { call: (_node, [x]) => `torch.log(${x})` },
+  sqrt: { call: (_node, [x]) => `torch.sqrt(${x})` },
+  abs: { call: (_node, [x]) => `torch.abs(${x})` },
+  sum: { call: (_node, [x]) => `${x}.sum()` },
+  mean: { call: (_node, [x]) => `${x}.mean()` },
+  rosenbrock: { call: (node, [x, y]) => `(${pyFloat(node.config.a as number)} - ${x}) ** 2 + ${pyFloat(node.config.b as number)} * (${y} - ${x} ** 2) ** 2` },
+  beale: { call: (_node, [x, y]) => `(1.5 - ${x} + ${x} * ${y}) ** 2 + (2.25 - ${x} + ${x} * ${y} ** 2) ** 2 + (2.625 - ${x} + ${x} * ${y} ** 3) ** 2` },
+  himmelblau: { call: (_node, [x, y]) => `(${x} ** 2 + ${y} - 11) ** 2 + (${x} + ${y} ** 2 - 7) ** 2` },
+  saddle: { call: (_node, [x, y]) => `${x} ** 2 - ${y} ** 2` },
+  monkey_saddle: { call: (_node, [x, y]) => `${x} ** 3 - 3 * ${x} * ${y} ** 2` },
+  bowl: { call: (node, [w]) => `0.5 * (torch.tensor([${(node.config.eigenvalues as number[]).map(pyFloat).join(", ")}]) * ${w} ** 2).sum()` },
 };
 
 // The layers the export knows; a test checks that this covers the layer table.
@@ -114,6 +128,9 @@ export interface PythonModule {
 }
 
 export function pythonModule(model: CheckedModel, defaultInit: Initializer | null): PythonModule {
+  if (model.objective) {
+    throw new ExportError(`the model \`${model.name}\` has no data (its loss is a formula over its parameters); only models trained on data are exported`, model.objective.span);
+  }
   if (model.inputs.length !== 1) {
     throw new ExportError(`the model \`${model.name}\` has ${model.inputs.length} inputs; training (in nnc and in the export) feeds exactly one`, model.span);
   }
@@ -275,6 +292,8 @@ function initCall(target: string, init: Initializer, fanIn: number, fanOut: numb
       return `nn.init.ones_(${target})`;
     case "constant":
       return `nn.init.constant_(${target}, ${pyFloat(init.value)})`;
+    case "values":
+      return `${target}.copy_(torch.tensor([${init.values.map(pyFloat).join(", ")}]).reshape(${target}.shape))`;
     case "uniform":
       return `nn.init.uniform_(${target}, ${pyFloat(init.low)}, ${pyFloat(init.high)})`;
     case "normal":

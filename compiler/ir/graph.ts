@@ -29,6 +29,8 @@ export type Initializer =
   | { kind: "zeros" }
   | { kind: "ones" }
   | { kind: "constant"; value: number }
+  // Every element given, row-major (`param w: [2] init [-1.5, 2]`).
+  | { kind: "values"; values: number[] }
   | { kind: "uniform"; low: number; high: number }
   | { kind: "normal"; mean: number; std: number }
   | { kind: "glorot_uniform"; gain: number }

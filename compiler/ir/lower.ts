@@ -9,6 +9,7 @@ import type { CheckedModel, LayerNode } from "../analyze/model-types.ts";
 import { lowerPenalty } from "../analyze/regularizers.ts";
 import { InternalError } from "../diagnostics/diagnostic.ts";
 import { GraphBuilder, type Graph, type Initializer, type ParamInfo } from "./graph.ts";
+import { lowerIndex, lowerPower } from "./lower-operators.ts";
 
 export interface LowerOptions {
   // The train block's `init` setting: the initializer of every weight whose layer names none.
@@ -27,10 +28,12 @@ export function lowerModel(model: CheckedModel, mode: "train" | "eval", options:
     ir[node.id] = lowerNode(b, node, inputs, params, options);
   }
 
+  // The data loss from the losses table, or the formula of a model without data.
   const loss = model.loss;
-  if (!loss) throw new InternalError(`model ${model.name} is lowered without a loss`);
-  b.span = loss.span;
-  const dataLoss = lowerLoss(b, ir[loss.prediction]!, ir[loss.target]!, loss);
+  const objective = model.objective;
+  if (!loss && !objective) throw new InternalError(`model ${model.name} is lowered without a loss`);
+  b.span = loss?.span ?? objective!.span;
+  const dataLoss = loss ? lowerLoss(b, ir[loss.prediction]!, ir[loss.target]!, loss) : ir[objective!.node]!;
 
   let regLoss: number | null = null;
   for (const regularizer of model.regularizers) {
@@ -49,7 +52,8 @@ export function lowerModel(model: CheckedModel, mode: "train" | "eval", options:
   outputs.data_loss = dataLoss;
   outputs.reg_loss = reg;
   outputs.loss = b.binary("add", dataLoss, reg);
-  outputs.prediction = ir[loss.prediction]!;
+  // A formula's "prediction" is its value, so every graph has the output.
+  outputs.prediction = loss ? ir[loss.prediction]! : dataLoss;
   for (const output of model.outputs) outputs[output.name] = ir[output.node]!;
   return b.graph;
 }
@@ -74,34 +78,16 @@ function lowerNode(b: GraphBuilder, node: LayerNode, inputs: number[], params: M
     case "mul":
     case "div":
       return b.binary(OPERATORS[node.layer], inputs[0]!, inputs[1]!);
+    case "pow":
+      return lowerPower(b, inputs[0]!, node.config.exponent as number);
+    case "index":
+      return lowerIndex(b, inputs[0]!, node.config.indices as number[]);
+    case "param":
+      return createParams(b, node, params, options).get("")!;
   }
   const row = layerRow(node.layer);
   if (!row) throw new InternalError(`no layer row for ${node.layer}`);
-  // Parameters and state are created before the layer's ops, in declaration order, so every graph
-  // lists them in the same order whatever the layer's lowering reads first.
-  const local = new Map<string, number>();
-  for (const p of node.params) {
-    // The analyzer names parameters uniquely by construction (DESIGN.md, "Parameter names"); a
-    // repeat would make two layers share one checkpoint entry.
-    if (params.has(p.name)) throw new InternalError(`two parameters are named ${p.name}`);
-    const id = b.source("param", { name: p.name }, p.shape);
-    local.set(p.local, id);
-    const init: Initializer = p.init ?? (p.role === "weight" && options.defaultInit ? options.defaultInit : { kind: "torch_default" });
-    const info: ParamInfo = {
-      name: p.name,
-      shape: [...p.shape],
-      role: p.role,
-      init,
-      fanIn: p.fanIn,
-      fanOut: p.fanOut,
-      regularizers: [],
-      node: id,
-      layer: p.layer,
-      span: p.span,
-    };
-    b.graph.params.push(info);
-    params.set(p.name, info);
-  }
+  const local = createParams(b, node, params, options);
   const stateIds = new Map<string, number>();
   for (const s of node.state) {
     const id = b.source("state", { name: s.name }, s.shape);
@@ -127,4 +113,34 @@ function lowerNode(b: GraphBuilder, node: LayerNode, inputs: number[], params: M
     },
   };
   return row.lower(ctx, inputs);
+}
+
+// The `param` sources of a node's parameters, by their local names ("weight", or "" for a free
+// parameter). Parameters and state are created before the layer's ops, in declaration order, so
+// every graph lists them in the same order whatever the layer's lowering reads first.
+function createParams(b: GraphBuilder, node: LayerNode, params: Map<string, ParamInfo>, options: LowerOptions): Map<string, number> {
+  const local = new Map<string, number>();
+  for (const p of node.params) {
+    // The analyzer names parameters uniquely by construction (DESIGN.md, "Parameter names"); a
+    // repeat would make two layers share one checkpoint entry.
+    if (params.has(p.name)) throw new InternalError(`two parameters are named ${p.name}`);
+    const id = b.source("param", { name: p.name }, p.shape);
+    local.set(p.local, id);
+    const init: Initializer = p.init ?? (p.role === "weight" && options.defaultInit ? options.defaultInit : { kind: "torch_default" });
+    const info: ParamInfo = {
+      name: p.name,
+      shape: [...p.shape],
+      role: p.role,
+      init,
+      fanIn: p.fanIn,
+      fanOut: p.fanOut,
+      regularizers: [],
+      node: id,
+      layer: p.layer,
+      span: p.span,
+    };
+    b.graph.params.push(info);
+    params.set(p.name, info);
+  }
+  return local;
 }

@@ -14,7 +14,8 @@ export const METRIC_STATE = ["examples", "data_loss", "reg_loss", "correct", "sq
 export type MetricSlot = (typeof METRIC_STATE)[number];
 
 export interface MetricsSpec {
-  loss: LossKind;
+  loss: LossKind | null; // null: a formula over parameters, without data
+
   reduction: "mean" | "sum";
   accuracy: boolean;
   mse: boolean;
@@ -31,22 +32,24 @@ export function addMetricAccumulators(graph: Graph, spec: MetricsSpec): void {
   const input = graph.inputs.find((i) => i.role === "input");
   const target = graph.inputs.find((i) => i.role === "target");
   const { prediction, data_loss: dataLoss, reg_loss: regLoss } = graph.outputs;
-  if (!input || !target || prediction === undefined || dataLoss === undefined || regLoss === undefined) {
-    throw new InternalError("metrics need the graph's input, target, prediction and losses");
+  if (prediction === undefined || dataLoss === undefined || regLoss === undefined) {
+    throw new InternalError("metrics need the graph's prediction and losses");
   }
-  const batch = b.add("dim_size", [input.node], { axes: [0] });
+  if ((spec.accuracy || spec.mse) && (!target || spec.loss === null)) throw new InternalError("accuracy and mse need a target and a loss of the table");
+  // Without data every run is one example: the loss of the parameters.
+  const batch = input ? b.add("dim_size", [input.node], { axes: [0] }) : b.constant(1);
   const contributions: Partial<Record<MetricSlot, number>> = {
     examples: batch,
     data_loss: spec.reduction === "mean" ? b.binary("mul", dataLoss, batch) : dataLoss,
     reg_loss: b.binary("mul", regLoss, batch),
   };
-  if (spec.accuracy) contributions.correct = correctCount(b, spec.loss, prediction, target.node);
+  if (spec.accuracy) contributions.correct = correctCount(b, spec.loss!, prediction, target!.node);
   if (spec.mse) {
-    const error = b.binary("sub", prediction, target.node);
+    const error = b.binary("sub", prediction, target!.node);
     const squared = b.binary("mul", error, error);
     const rank = b.node(squared).shape.length;
     contributions.squared_error = b.sum(squared, [...Array(rank).keys()]);
-    contributions.target_elements = b.add("dim_size", [target.node], { axes: [...Array(b.node(target.node).shape.length).keys()] });
+    contributions.target_elements = b.add("dim_size", [target!.node], { axes: [...Array(b.node(target!.node).shape.length).keys()] });
   }
   for (const [slot, value] of Object.entries(contributions) as [MetricSlot, number][]) {
     const name = metricStateName(slot);

@@ -33,16 +33,18 @@ export function buildPrograms(
   trainGraph: Graph,
   evalGraph: Graph,
   config: Pick<TrainConfig, "optimizer" | "clip_grad_norm" | "metrics" | "early_stopping" | "schedule">,
-  loss: { kind: LossKind; reduction: "mean" | "sum" },
+  // The model's loss from the losses table; null for a model without data, whose loss is a formula
+  // (its one metric is the loss).
+  loss: { kind: LossKind; reduction: "mean" | "sum" } | null,
   options: ProgramOptions = {},
 ): ModelPrograms {
   // Accuracy is counted when asked for, or when early stopping or a plateau schedule watches it.
   const watched = [config.early_stopping?.metric, config.schedule.kind === "plateau" ? config.schedule.metric : undefined];
   const metrics: MetricsSpec = {
-    loss: loss.kind,
-    reduction: loss.reduction,
-    accuracy: loss.kind !== "mse" && (config.metrics.includes("accuracy") || watched.some((m) => m?.endsWith("accuracy"))),
-    mse: loss.kind === "mse",
+    loss: loss?.kind ?? null,
+    reduction: loss?.reduction ?? "mean",
+    accuracy: loss !== null && loss.kind !== "mse" && (config.metrics.includes("accuracy") || watched.some((m) => m?.endsWith("accuracy"))),
+    mse: loss?.kind === "mse",
   };
   const passes = options.passes ?? STANDARD_PIPELINE;
   const step = buildStepGraph(trainGraph, config, { gradNorms: options.gradNorms });
@@ -81,16 +83,26 @@ export function stepOutputs(step: Graph): StepOutputs {
   };
 }
 
-// Where a graph takes its batch: the input's and the target's names and the symbolic batch dim.
+// Where a graph takes its batch: the input's and the target's names and the symbolic batch dim. A
+// model without data (`data none`) has neither: its graphs read only parameters.
 export interface GraphIo {
-  input: string;
+  input: string | null;
   target: string | null; // inference graphs have none
   batchDim: string;
 }
 
 export function graphIo(graph: Graph): GraphIo {
   const input = graph.inputs.find((i) => i.role === "input");
-  if (!input) throw new InternalError(`the ${graph.mode} graph has no input`);
   const target = graph.inputs.find((i) => i.role === "target");
-  return { input: input.name, target: target?.name ?? null, batchDim: typeof input.shape[0] === "string" ? input.shape[0] : "B" };
+  if (!input && target) throw new InternalError(`the ${graph.mode} graph has a target but no input`);
+  return { input: input?.name ?? null, target: target?.name ?? null, batchDim: typeof input?.shape[0] === "string" ? input.shape[0] : "B" };
+}
+
+// A batch as a graph's feeds: the features to its input, the targets (when given) to its target;
+// a graph without data takes neither.
+export function batchFeeds<T>(io: GraphIo, features: T, targets: T | null = null): Record<string, T> {
+  const feeds: Record<string, T> = {};
+  if (io.input !== null) feeds[io.input] = features;
+  if (io.target !== null && targets !== null) feeds[io.target] = targets;
+  return feeds;
 }

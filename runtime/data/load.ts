@@ -23,6 +23,23 @@ export interface LoadOptions {
   csvLabels?: LabelKind;
 }
 
+// `data none`: an epoch of `steps` examples without features or targets, so that the loop takes
+// `steps` optimizer steps (batches of one) per epoch and every evaluation averages the one loss.
+export function noData(steps: number): Dataset {
+  return {
+    n: steps,
+    features: new Float32Array(0),
+    featureSize: 0,
+    targets: new Float32Array(0),
+    targetSize: 0,
+    targetKind: "real",
+    classes: null,
+    featureNames: null,
+    classNames: null,
+    source: "no data",
+  };
+}
+
 // Throws DataError for problems in the data itself (a malformed CSV file, MNIST asked for too many
 // digits); everything else was checked by the analyzer.
 export function loadData(source: DataSource, options: LoadOptions): LoadedData {
@@ -46,5 +63,7 @@ export function loadData(source: DataSource, options: LoadOptions): LoadedData {
       return { train: linear(source), test: null };
     case "quadratic":
       return { train: quadratic(source), test: null };
+    case "none":
+      return { train: noData(source.steps), test: null };
   }
 }

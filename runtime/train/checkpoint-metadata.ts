@@ -6,7 +6,7 @@
 
 import type { Standardizer } from "../data/standardize.ts";
 import { decodeJson } from "./json-numbers.ts";
-import { CheckpointError } from "./safetensors.ts";
+import { CheckpointError } from "./safetensors-codec.ts";
 
 // The optimizers a checkpoint may have been saved by (OptimizerConfig["kind"]).
 const OPTIMIZER_KINDS = ["sgd", "adagrad", "adam", "adamw", "rmsprop", "lbfgs"];

@@ -23,19 +23,11 @@ import { basename, dirname, join } from "node:path";
 import type { OptimizerFileReference } from "./checkpoint-metadata.ts";
 import { MetadataReader } from "./checkpoint-metadata.ts";
 import { encodeJson } from "./json-numbers.ts";
-import { CheckpointError, decodeSafetensors, encodeSafetensors, readFileBytes, type Tensor } from "./safetensors.ts";
+import { OPTIMIZER_FORMAT, optimizerTensors, readOptimizerTensors, type SavedOptimizer } from "./optimizer-tensors.ts";
+import { CheckpointError, decodeSafetensors, encodeSafetensors, readFileBytes } from "./safetensors.ts";
 import { tempPathFor } from "./safetensors-files.ts";
 
-export const OPTIMIZER_FORMAT = "nnc-optimizer-3";
-const L_BFGS = "lbfgs";
-
-export interface SavedOptimizer {
-  kind: string; // OptimizerConfig["kind"]
-  scalars: Record<string, number>;
-  // For the first-order optimizers: one array per parameter, in parameter order. For L-BFGS: the
-  // flat vectors (d, prev_flat_grad) and the history (old_dirs, old_stps), oldest first.
-  tensors: Record<string, Float32Array[]>;
-}
+export { OPTIMIZER_FORMAT, optimizerTensors, readOptimizerTensors, type SavedOptimizer } from "./optimizer-tensors.ts";
 
 // `runs/m.safetensors` → `runs/m.optimizer.safetensors`; a name without the `.safetensors`
 // extension gets `.optimizer.safetensors` appended.
@@ -43,27 +35,6 @@ export function optimizerPath(checkpoint: string): string {
   const name = basename(checkpoint);
   const stem = name.endsWith(".safetensors") ? name.slice(0, -".safetensors".length) : name;
   return join(dirname(checkpoint), `${stem}.optimizer.safetensors`);
-}
-
-// The optimizer's tensors under their names in the file, with the slot counts that name them back.
-export function optimizerTensors(
-  optimizer: SavedOptimizer,
-  paramNames: string[],
-  shapeOf: (param: string, data: Float32Array) => number[],
-): { tensors: Record<string, Tensor>; slots: Record<string, number> } {
-  const tensors: Record<string, Tensor> = {};
-  const slots: Record<string, number> = {};
-  const perParameter = optimizer.kind !== L_BFGS;
-  for (const [slot, list] of Object.entries(optimizer.tensors)) {
-    slots[slot] = list.length;
-    list.forEach((data, i) => {
-      const param = paramNames[i];
-      if (perParameter && param === undefined) throw new Error(`internal error: optimizer slot \`${slot}\` has more tensors than there are parameters`);
-      if (perParameter) tensors[`optimizer.${param}.${slot}`] = { shape: shapeOf(param!, data), data };
-      else tensors[`optimizer.${slot}.${i}`] = { shape: [data.length], data };
-    });
-  }
-  return { tensors, slots };
 }
 
 // The companion file's bytes for the checkpoint at `checkpoint`, and the reference to it that goes
@@ -129,34 +100,6 @@ export function readOptimizerFile(checkpoint: string, reference: OptimizerFileRe
     throw new CheckpointError(source, `its metadata \`optimizer\` names the optimizer \`${meta.kind}\`, but ${checkpoint} was saved by \`${reference.kind}\``);
   }
   return { kind: meta.kind, scalars: meta.scalars, tensors: readOptimizerTensors(source, tensors, meta, read.names("params")) };
-}
-
-// Gathers the optimizer's tensors back into slot lists, by the names optimizerTensors gave them
-// (format 2's checkpoints and format 3's companions), or, without slot counts, by format 1's
-// `optimizer.<slot>.<index>`.
-export function readOptimizerTensors(
-  path: string,
-  tensors: Record<string, Tensor>,
-  meta: { kind: string; slots?: Record<string, number> },
-  paramOrder: string[],
-): Record<string, Float32Array[]> {
-  const out: Record<string, Float32Array[]> = {};
-  if (!meta.slots) {
-    for (const [name, tensor] of Object.entries(tensors)) {
-      const match = /^optimizer\.(.+)\.(\d+)$/.exec(name);
-      if (match) (out[match[1]!] ??= [])[Number(match[2])] = tensor.data;
-    }
-    return out;
-  }
-  for (const [slot, count] of Object.entries(meta.slots)) {
-    out[slot] = Array.from({ length: count }, (_, i) => {
-      const name = meta.kind === L_BFGS ? `optimizer.${slot}.${i}` : `optimizer.${paramOrder[i]}.${slot}`;
-      const tensor = tensors[name];
-      if (!tensor) throw new CheckpointError(path, `the optimizer's tensor \`${name}\` is missing`);
-      return tensor.data;
-    });
-  }
-  return out;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -9,23 +9,27 @@
 //     tensors are taken as weights or state, and checkCompatible sorts them out against the model.
 // A batch norm's `num_batches_tracked`, in any format, must be what PyTorch writes: an I64 scalar,
 // a whole number ≥ 0. nnc's batch norm has a fixed momentum, so the value is not used.
+//
+// This file reads a checkpoint's bytes and touches no file: `loadCheckpoint` (checkpoint.ts) reads
+// the file and, for a resume, the companion, and a generated module reads weights a page fetched.
 
-import type { CheckpointContent } from "./checkpoint.ts";
+import type { CheckpointContent } from "./checkpoint-format.ts";
+import type { OptimizerFileReference } from "./checkpoint-metadata.ts";
 import { checkStandardizer, MetadataReader } from "./checkpoint-metadata.ts";
-import { OPTIMIZER_FORMAT, readOptimizerFile, readOptimizerTensors } from "./checkpoint-optimizer.ts";
-import { CheckpointError, readSafetensors, type Tensor } from "./safetensors.ts";
+import { OPTIMIZER_FORMAT, readOptimizerTensors, type SavedOptimizer } from "./optimizer-tensors.ts";
+import { CheckpointError, type SafetensorsFile, type Tensor } from "./safetensors-codec.ts";
 
 export const BATCHES_TRACKED = ".num_batches_tracked";
 const FORMAT_PREFIX = "nnc-checkpoint-";
 const NEWEST = 3;
 
-export interface LoadOptions {
-  // Read the optimizer state too (from format 3's companion file): what `--resume` needs.
-  optimizer?: boolean;
-}
+// Reads format 3's optimizer state from the companion file the checkpoint's metadata names (null:
+// the caller does not want it).
+export type CompanionReader = ((reference: OptimizerFileReference, progress: { epoch: number; step: number }) => SavedOptimizer) | null;
 
-export function loadCheckpoint(path: string, options: LoadOptions = {}): CheckpointContent {
-  const { tensors, metadata } = readSafetensors(path);
+// The checkpoint in `file` (decoded safetensors; `path` names it in messages).
+export function decodeCheckpoint(file: SafetensorsFile, path: string, readCompanion: CompanionReader): CheckpointContent {
+  const { tensors, metadata } = file;
   const format = metadata.format;
   if (format === OPTIMIZER_FORMAT) {
     throw new CheckpointError(path, "it holds only the optimizer state of a checkpoint (its companion file); give the checkpoint itself, the file without `.optimizer` in its name");
@@ -34,10 +38,10 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
   if (version !== null && !(Number.isInteger(version) && version >= 1 && version <= NEWEST)) {
     throw new CheckpointError(path, `its format is ${JSON.stringify(format)}, which this nnc cannot read (it reads ${FORMAT_PREFIX}1 to ${FORMAT_PREFIX}${NEWEST}); it was probably written by a newer nnc`);
   }
-  return version === NEWEST ? loadFormat3(path, tensors, metadata, options) : loadOneFile(path, tensors, metadata, version !== null);
+  return version === NEWEST ? loadFormat3(path, tensors, metadata, readCompanion) : loadOneFile(path, tensors, metadata, version !== null);
 }
 
-function loadFormat3(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string>, options: LoadOptions): CheckpointContent {
+function loadFormat3(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string>, readCompanion: CompanionReader): CheckpointContent {
   const read = new MetadataReader(path, metadata);
   const sorted = sortTensors(path, tensors, new Set(read.names("state")), () => false);
   const standardizer = read.standardizer();
@@ -47,7 +51,7 @@ function loadFormat3(path: string, tensors: Record<string, Tensor>, metadata: Re
   return {
     model: metadata.model ?? "",
     ...sorted,
-    optimizer: reference && options.optimizer ? readOptimizerFile(path, reference, progress) : null,
+    optimizer: reference && readCompanion ? readCompanion(reference, progress) : null,
     standardizer,
     progress,
     scheduleState: read.numbers("schedule"),

@@ -5,7 +5,7 @@
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
-import { graphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
+import { batchFeeds, graphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
@@ -19,8 +19,8 @@ interface Compiled {
   outputs: string[]; // names of the outputs read after a run (before the updates)
   updates: { name: string; kind: "param" | "state"; source: boolean }[];
   batchDim: string;
-  input: string;
-  target: string;
+  input: string | null; // null (and target null) for a model without data
+  target: string | null;
 }
 
 function compileProgram(graph: Graph, outputs: string[]): Compiled {
@@ -33,7 +33,7 @@ function compileProgram(graph: Graph, outputs: string[]): Compiled {
   ];
   const nodes = [...outputs.map((name) => graph.outputs[name] ?? missing(name)), ...updates.map((u) => u.node)];
   const { input, target, batchDim } = graphIo(graph);
-  if (target === null) throw new InternalError(`the ${graph.mode} graph has no target`);
+  if (target === null && input !== null) throw new InternalError(`the ${graph.mode} graph has no target`);
   return { graph, program: new CpuProgram(graph, nodes), outputs, updates, batchDim, input, target };
 }
 
@@ -77,8 +77,8 @@ export class CpuBackend implements TrainingBackend {
 
   async step(batch: TrainingBatch, scalars: Record<string, number>, seed: number): Promise<StepResult> {
     const inputs = this.stepInputs;
-    inputs[this.step_.input] = batch.features;
-    inputs[this.step_.target] = batch.targets;
+    if (this.step_.input !== null) inputs[this.step_.input] = batch.features;
+    if (this.step_.target !== null) inputs[this.step_.target] = batch.targets;
     for (const name in scalars) (inputs[name] ??= new Float32Array(1))[0] = scalars[name]!;
     const results = this.run(this.step_, inputs, this.state, this.stateFeeds, batch.size, seed);
     const norms = this.step_.outputs.slice(1);
@@ -100,7 +100,7 @@ export class CpuBackend implements TrainingBackend {
     // The step graph of L-BFGS names each gradient `grad:<param>` and updates nothing but the
     // batch-norm statistics and the metrics, which a line-search probe must leave alone.
     this.gradient ??= compileProgram(this.programs.step.graph, ["loss", ...this.programs.params.map((p) => `grad:${p.name}`)]);
-    const inputs = { [this.gradient.input]: batch.features, [this.gradient.target]: batch.targets };
+    const inputs = batchFeeds<Feeds["inputs"][string]>(this.gradient, batch.features, batch.targets);
     const feeds: Feeds = { inputs, params: this.paramFeeds, state: this.stateFeeds };
     const results = this.gradient.program.run(feeds, { [this.gradient.batchDim]: batch.size }, seed);
     const sizes = this.programs.params.map((p) => this.params.get(p.name)!.length);
@@ -134,10 +134,11 @@ export class CpuBackend implements TrainingBackend {
     const targets = targetFeed(dataset); // class labels as the i32 target takes them
     for (let start = 0; start < dataset.n; start += size) {
       const n = Math.min(size, dataset.n - start);
-      const inputs = {
-        [this.evaluation.input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
-        [this.evaluation.target]: targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
-      };
+      const inputs = batchFeeds<Feeds["inputs"][string]>(
+        this.evaluation,
+        dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
+        targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+      );
       this.run(this.evaluation, inputs, state, stateFeeds, n, 0);
     }
     return this.drainMetrics(state);
@@ -149,9 +150,9 @@ export class CpuBackend implements TrainingBackend {
     if (node === undefined) throw new InternalError(`the model has no output ${output}`);
     let program = this.predictions.get(output);
     if (!program) this.predictions.set(output, (program = new CpuProgram(graph, [node])));
-    const { input, batchDim } = graphIo(graph);
-    const feeds: Feeds = { inputs: { [input]: features }, params: this.paramFeeds, state: this.stateFeeds };
-    return Float32Array.from(program.run(feeds, { [batchDim]: n })[0]!);
+    const io = graphIo(graph);
+    const feeds: Feeds = { inputs: batchFeeds<Feeds["inputs"][string]>(io, features), params: this.paramFeeds, state: this.stateFeeds };
+    return Float32Array.from(program.run(feeds, { [io.batchDim]: n })[0]!);
   }
 
   async readState(): Promise<TensorState> {

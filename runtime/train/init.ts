@@ -30,6 +30,8 @@ function fill(values: Float32Array, init: Initializer, param: ParamInfo, rng: Rn
       return void values.fill(1);
     case "constant":
       return void values.fill(init.value);
+    case "values":
+      return void values.set(init.values);
     case "uniform":
       return void values.forEach((_, i) => (values[i] = init.low + (init.high - init.low) * rng.uniform()));
     case "normal":

@@ -13,6 +13,13 @@
 // The loop is a generator that yields after every optimizer step: `runTraining` drives it to the
 // end at once, while the command line drives it a little at a time so that the event loop can
 // notice Ctrl-C between steps (cli/interrupt.ts).
+//
+// It records the run's history as it goes (history.ts: epochs, thinned steps, events) and hands
+// each record to `onRecord` as soon as it is known: a step's record when its loss is read, which
+// on every backend is after the next step was issued, so the records and their order are the same
+// on the CPU and on WebGPU. At the end the final weights (the restored ones after early stopping)
+// are evaluated on the training split, as on the validation and test splits; the epoch's running
+// means stay in the history and in the summary's `trainRunning`.
 
 import type { TrainConfig } from "../../compiler/ir/config.ts";
 import { slotStateName, stepScalars } from "../../compiler/step/build.ts";
@@ -25,8 +32,9 @@ import { EarlyStopping } from "./early-stopping.ts";
 import type { PassMetrics } from "./metrics.ts";
 import { LbfgsOptimizer, OptimizerStateError, type OptimizerState } from "./optimizers/index.ts";
 import { restoreStep } from "./optimizers/state.ts";
-import { createSchedule, type Schedule } from "./schedules/index.ts";
-import { type CheckpointContent, saveCheckpoint } from "./checkpoint.ts";
+import { createSchedule, schedulePhases, type RunLength, type Schedule } from "./schedules/index.ts";
+import { type History, HistoryRecorder, type HistoryRecord, metricColumns, stepStride } from "./history.ts";
+import type { CheckpointContent } from "./checkpoint-format.ts";
 
 export interface EpochReport {
   epoch: number; // 1-based
@@ -57,22 +65,30 @@ export interface LoopHooks {
   onEpoch?(report: EpochReport): void;
   // After each checkpoint written (a finite one, whole on disk).
   onCheckpoint?(path: string, epoch: number): void;
+  // Each record of the run's history as soon as it is made, the `run` record first.
+  onRecord?(record: HistoryRecord): void;
 }
 
 export interface LoopOptions {
   savePath: string | null; // where checkpoints go (atomic writes); null: nowhere
+  // Writes a checkpoint (checkpoint.ts's saveCheckpoint; needed with a savePath). The loop touches
+  // no file itself, so that it also runs in a web page (runtime/model/).
+  writeCheckpoint?: (path: string, content: CheckpointContent, shapes: Record<string, number[]>) => void;
   gradNorms: boolean;
   // Where a resumed run starts (completed epochs and steps), with its saved optimizer, schedule and
   // early-stopping state.
   resume: CheckpointContent | null;
   // The file `resume` was read from: the last good checkpoint until this run writes one.
   resumedFrom?: string | null;
+  // At most this many step records in the history (history.ts: MAX_STEP_POINTS by default).
+  maxStepPoints?: number;
 }
 
 export interface RunSummary {
   epochs: number; // epochs completed
   steps: number;
-  train: PassMetrics;
+  train: PassMetrics; // the final (or restored) weights evaluated on the training split
+  trainRunning: PassMetrics | null; // the last epoch's running means (null when no epoch ran)
   validation: PassMetrics | null;
   test: PassMetrics | null;
   seconds: number;
@@ -80,6 +96,7 @@ export interface RunSummary {
   stoppedEarly: boolean;
   bestEpoch: number | null;
   lbfgs: { iterations: number; evaluations: number } | null;
+  history: History;
 }
 
 // The loss (or, when `value` is null, a weight after the epoch's last step) became NaN or infinite.
@@ -103,8 +120,11 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+// The train block's settings the loop reads.
+export type LoopConfig = Pick<TrainConfig, "model" | "batch" | "shuffle" | "seed" | "optimizer" | "epochs" | "schedule" | "early_stopping" | "checkpoint">;
+
 export interface LoopInput {
-  config: TrainConfig;
+  config: LoopConfig;
   programs: ModelPrograms;
   backend: TrainingBackend;
   data: { train: Dataset; validation: Dataset | null; test: Dataset | null; standardizer: Standardizer | null };
@@ -130,7 +150,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
   const schedule: Schedule = createSchedule(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, epochs: config.epochs });
   const lbfgs = lbfgsConfig ? new LbfgsOptimizer(lbfgsConfig, totalSize) : null;
   const early = config.early_stopping ? new EarlyStopping(config.early_stopping) : null;
-  let best: { state: TensorState; epoch: number } | null = null;
+  let best: { state: TensorState; epoch: number; step: number } | null = null;
 
   let epoch = 0;
   let step = 0;
@@ -150,6 +170,19 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     if (early && options.resume.earlyStoppingState) early.loadState(options.resume.earlyStoppingState);
   }
 
+  const gradNormLayers = options.gradNorms ? programs.params.filter((p) => p.role === "weight").map((p) => p.layer) : null;
+  const history = new HistoryRecorder(
+    {
+      epochs: config.epochs,
+      first_epoch: epoch + 1,
+      steps_per_epoch: stepsPerEpoch,
+      step_stride: stepStride(stepsPerEpoch * Math.max(0, config.epochs - epoch), options.maxStepPoints),
+      columns: metricColumns(programs.metrics, data.validation !== null, gradNormLayers),
+    },
+    (record) => hooks.onRecord?.(record),
+  );
+  const enterPhases = phaseEvents(config, { baseLr: config.optimizer.lr, stepsPerEpoch, epochs: config.epochs }, history);
+
   let lastSaved: string | null = options.resume ? (options.resumedFrom ?? null) : null;
   let lastTrain: PassMetrics | null = null;
   let lastValidation: PassMetrics | null = null;
@@ -165,7 +198,8 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
   const save = async (path: string) => {
     const tensors = await backend.readState();
     if (!allFinite(Object.values(tensors.params)) || !allFinite(Object.values(tensors.state))) throw new NonFiniteLossError(epoch, step, null, lastSaved);
-    saveCheckpoint(path, snapshot(input, tensors, lbfgs, schedule, early, { epoch, step, optimizerSteps }), shapesOf(programs));
+    if (!options.writeCheckpoint) throw new Error("internal error: a save path without a checkpoint writer");
+    options.writeCheckpoint(path, snapshot(input, tensors, lbfgs, schedule, early, { epoch, step, optimizerSteps }), shapesOf(programs));
     lastSaved = path;
     hooks.onCheckpoint?.(path, epoch);
   };
@@ -179,6 +213,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     if (lbfgs) {
       const batch = { features: data.train.features, targets: targetFeed(data.train), size: data.train.n };
       const seed = stepSeed(config.seed, step);
+      enterPhases(step + 1);
       const flat = [await backend.readFlatParams()];
       const result = await lbfgs.step(flat, async () => {
         await backend.writeFlatParams(flat[0]!);
@@ -188,6 +223,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
       }, lr);
       await backend.writeFlatParams(flat[0]!);
       step++;
+      history.step(step, epoch + 1, result.loss, lr);
       samplesSeen += data.train.n * result.evaluations;
       lbfgsEpoch = { iterations: result.iterations, evaluations: result.evaluations };
       lbfgsTotals = { iterations: lbfgsTotals!.iterations + result.iterations, evaluations: lbfgsTotals!.evaluations + result.evaluations };
@@ -201,6 +237,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
         if (!pending) return;
         const { loss, accuracy } = await pending.result;
         guard(loss, pending.step);
+        history.step(pending.step, pending.progress.epoch, loss, pending.progress.lr);
         hooks.onStep?.({ ...pending.progress, loss, accuracy });
         pending = null;
       };
@@ -213,6 +250,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
         samplesSeen += batch.size;
         const progress = { epoch: epoch + 1, batch: batch.index + 1, batches: batches.batchesPerEpoch, lr, samplesPerSecond: samplesSeen / ((performance.now() - started) / 1000) };
         await settle();
+        enterPhases(step);
         pending = { result, progress, step };
         yield;
       }
@@ -223,17 +261,22 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     epoch++;
     const validation = data.validation ? await backend.evaluate(data.validation, 1024) : null;
     const epochMetrics = metricRecord(train, validation);
+    const lrBefore = schedule.lr;
     schedule.onEpoch(epochMetrics);
     let improved: boolean | null = null;
     if (early) {
       const verdict = early.update(epoch, epochMetrics);
       improved = verdict.improved;
-      if (verdict.keepBest) best = { state: await backend.readState(), epoch };
+      if (verdict.keepBest) best = { state: await backend.readState(), epoch, step };
       stoppedEarly = verdict.stop;
     }
     lastTrain = train;
     lastValidation = validation;
     const seconds = (performance.now() - epochStarted) / 1000;
+    history.epoch({ epoch, step, lr, seconds, train, validation, gradNorms });
+    // Only plateau changes the rate on what it measures; the closed forms' changes are the curve.
+    if (config.schedule.kind === "plateau" && schedule.lr !== lrBefore) history.event({ event: "lr_reduced", epoch, step, lr: schedule.lr });
+    if (stoppedEarly) history.event({ event: "early_stop", epoch, step, name: config.early_stopping!.metric, best_epoch: early!.bestEpoch });
     hooks.onEpoch?.({
       epoch,
       epochs: config.epochs,
@@ -256,6 +299,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     // Early stopping with `restore: best`: the run ends with the best epoch's weights (the
     // optimizer's state stays where the run stopped, as a resumed run would continue from it).
     await backend.writeState({ params: best.state.params, state: best.state.state });
+    history.event({ event: "restored", epoch: best.epoch, step: best.step });
     if (data.validation) lastValidation = await backend.evaluate(data.validation, 1024);
     if (options.savePath) await save(options.savePath);
   }
@@ -263,7 +307,8 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
   return {
     epochs: epoch,
     steps: step,
-    train: lastTrain ?? (await backend.evaluate(data.train, 1024)),
+    train: await backend.evaluate(data.train, 1024),
+    trainRunning: lastTrain,
     validation: lastValidation,
     test: data.test ? await backend.evaluate(data.test, 1024) : null,
     seconds,
@@ -271,6 +316,26 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     stoppedEarly,
     bestEpoch: early ? early.bestEpoch : null,
     lbfgs: lbfgsTotals,
+    history: history.history,
+  };
+}
+
+// The schedule's phases as events: a function called with each step's number (1-based) before
+// the step's record, which records a phase when the step is the phase's first, and at the run's
+// first step (a resumed run's too) the phase it starts in. A one-phase schedule records nothing.
+function phaseEvents(config: LoopConfig, run: RunLength, history: HistoryRecorder): (step: number) => void {
+  const phases = schedulePhases(config.schedule, run).map((phase) => ({
+    name: phase.name,
+    step: (config.schedule.every === "epoch" ? phase.start * run.stepsPerEpoch : phase.start) + 1,
+  }));
+  if (phases.length < 2) return () => {};
+  let next = 0;
+  return (step) => {
+    while (next < phases.length && phases[next]!.step <= step) {
+      const phase = phases[next++]!;
+      const current = next === phases.length || phases[next]!.step > step;
+      if (current) history.event({ event: "phase", epoch: Math.floor((phase.step - 1) / run.stepsPerEpoch) + 1, step: phase.step, name: phase.name });
+    }
   };
 }
 

@@ -6,41 +6,23 @@
 // asynchronously so the next step is already queued when the loop awaits it.
 
 import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
-import type { Graph, IRNode } from "../../compiler/ir/graph.ts";
 import { metricsFromAccumulators, metricStateName, METRIC_STATE, type MetricSlot } from "../../compiler/step/metrics.ts";
-import { graphIo, stepOutputs, type GraphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
+import { batchFeeds, graphIo, stepOutputs, type GraphIo, type ModelPrograms } from "../../compiler/step/programs.ts";
 import { targetFeed, type Dataset } from "../data/dataset.ts";
 import { concatFlat, type StepResult, type TensorState, type TrainingBackend, type TrainingBatch } from "../train/backend.ts";
 import type { PassMetrics } from "../train/metrics.ts";
-import { packArenas } from "../../compiler/codegen/wgsl/layout.ts";
-import type { CompiledProgram, ResidentPlace } from "../../compiler/codegen/wgsl/dispatches.ts";
+import type { CompiledProgram } from "../../compiler/codegen/wgsl/dispatches.ts";
 import type { TuningReport } from "./autotune.ts";
 import { adapterName, checkBindingSize, GpuLimitError, GpuLostError, type GpuContext } from "./device.ts";
 import { GpuProgram } from "./program.ts";
+import { EVAL, programRequest, residentLayout, type ProgramRequest, type ResidentLayout, type ResidentTensor } from "./resident.ts";
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-// The evaluation keeps its metric accumulators apart from training's, under this prefix.
-const EVAL = "eval.";
-
-// A resident tensor: where it lives in the arenas, and its size in elements.
-interface Resident extends ResidentPlace {
-  size: number;
-}
+export type { ProgramKey, ProgramRequest } from "./resident.ts";
 
 // Where the backend's programs come from: compiled on this device from the model's graphs
 // (compile.ts, `compilingSource`) or compiled ahead of time (a generated module, which ignores
-// the graph and looks the program up by its key).
-export type ProgramKey = "step" | "evaluation" | "gradient" | `predict:${string}`;
-
-export interface ProgramRequest {
-  key: ProgramKey;
-  graph: Graph;
-  read: number[];
-  updates: { node: number; target: ResidentPlace }[];
-  resident: (source: IRNode) => ResidentPlace | null;
-}
-
+// the graph and looks the program up by its key). The requests, and the arenas the programs
+// address, come from resident.ts, which `nnc compile` uses too.
 export interface ProgramSource {
   program(request: ProgramRequest): Promise<{ program: CompiledProgram; tuning?: TuningReport }>;
   // The largest resident arena the programs were planned for, in elements (default: what the
@@ -69,7 +51,7 @@ export class WebGpuBackend implements TrainingBackend {
     private readonly source: ProgramSource,
     private readonly programs: ModelPrograms,
     private readonly arenas: GPUBuffer[],
-    private readonly tensors: Map<string, Resident>, // params, state, slots, metrics (EVAL's too)
+    private readonly layout: ResidentLayout, // params, state, slots, metrics (EVAL's too)
     private readonly stepProgram: GpuProgram,
     private readonly stepReads: string[], // names of what a step reads back, in stepProgram's order
     private readonly evalProgram: GpuProgram,
@@ -93,41 +75,26 @@ export class WebGpuBackend implements TrainingBackend {
     options: { warmBatch?: number } = {},
   ): Promise<WebGpuBackend> {
     const { device } = gpu;
-    const step = programs.step.graph;
-    const evaluation = programs.evaluation;
-    const list: { name: string; shape: number[]; values: Float32Array | number }[] = [];
-    step.params.forEach((p, i) => list.push({ name: p.name, shape: p.shape, values: initial.params[i]! }));
-    for (const s of step.state) {
-      const k = programs.modelState.indexOf(s.name);
-      list.push({ name: s.name, shape: s.shape, values: k >= 0 ? initial.state[k]! : s.init });
-    }
-    for (const s of evaluation.state) if (s.name.startsWith("metric.")) list.push({ name: EVAL + s.name, shape: s.shape, values: 0 });
-    for (const t of list) checkBindingSize(device, sizeOf(t.shape) * 4, `\`${t.name}\` [${t.shape.join(", ")}]`);
     const deviceLimit = Math.floor(device.limits.maxStorageBufferBindingSize / 4);
     if ((source.maxArenaElements ?? 0) > deviceLimit) throw new GpuLimitError(`the model was compiled for storage bindings of ${source.maxArenaElements! * 4} bytes, and this device allows ${deviceLimit * 4}`);
-    const packed = packArenas(list.map((t) => sizeOf(t.shape)), source.maxArenaElements ?? deviceLimit);
-    const arenas = packed.arenas.map((elements, k) =>
+    const layout = residentLayout(programs, source.maxArenaElements ?? deviceLimit);
+    for (const t of layout.tensors.values()) checkBindingSize(device, t.size * 4, `\`${t.name}\` [${t.shape.join(", ")}]`);
+    const arenas = layout.arenas.map((elements, k) =>
       device.createBuffer({ label: `resident arena ${k}`, size: Math.max(4, elements * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
     );
-    const tensors = new Map<string, Resident>();
-    list.forEach((t, i) => {
-      const place = { ...packed.places[i]!, size: sizeOf(t.shape) };
-      tensors.set(t.name, place);
-      if (place.size) device.queue.writeBuffer(arenas[place.arena]!, place.offset * 4, typeof t.values === "number" ? new Float32Array(place.size).fill(t.values) : t.values);
-    });
+    for (const t of layout.tensors.values()) {
+      const values = "param" in t.start ? initial.params[t.start.param]! : "state" in t.start ? initial.state[t.start.state]! : new Float32Array(t.size).fill(t.start.fill);
+      if (t.size) device.queue.writeBuffer(arenas[t.arena]!, t.offset * 4, values);
+    }
 
-    // The evaluation's metrics live under EVAL; everything else is shared by name.
-    const tensorOf = (graph: Graph, name: string) => tensors.get(graph === evaluation && name.startsWith("metric.") ? EVAL + name : name);
-    const resident = (graph: Graph) => (node: IRNode) => (node.op === "param" || node.op === "state" ? (tensorOf(graph, (node.attrs as { name: string }).name) ?? null) : null);
-    const updates = (graph: Graph) => [...graph.paramUpdates, ...graph.stateUpdates].map((u) => ({ node: u.node, target: tensorOf(graph, u.name) ?? missing(u.name) }));
-    const reads = stepOutputs(step).read;
     const load = async (request: ProgramRequest) => {
       const { program, tuning } = await source.program(request);
       return GpuProgram.load(gpu, program, { resident: arenas, tuning });
     };
-    const stepProgram = await load({ key: "step", graph: step, read: reads.map((r) => r.node), updates: updates(step), resident: resident(step) });
-    const evalProgram = await load({ key: "evaluation", graph: evaluation, read: [], updates: updates(evaluation), resident: resident(evaluation) });
-    const backend = new WebGpuBackend(gpu, source, programs, arenas, tensors, stepProgram, reads.map((r) => r.name), evalProgram);
+    const stepProgram = await load(programRequest(programs, layout, "step"));
+    const evalProgram = await load(programRequest(programs, layout, "evaluation"));
+    const reads = stepOutputs(programs.step.graph).read.map((r) => r.name);
+    const backend = new WebGpuBackend(gpu, source, programs, arenas, layout, stepProgram, reads, evalProgram);
     if (options.warmBatch) {
       backend.warmSeconds =
         (await stepProgram.warm({ [backend.io.step.batchDim]: options.warmBatch })) + (await evalProgram.warm({ [backend.io.evaluation.batchDim]: options.warmBatch }));
@@ -140,8 +107,8 @@ export class WebGpuBackend implements TrainingBackend {
     // reuses the batch's arrays for the next batch.
     return this.guard(async () => {
       const inputs = this.stepInputs;
-      inputs[this.io.step.input] = batch.features;
-      inputs[this.io.step.target!] = batch.targets;
+      if (this.io.step.input !== null) inputs[this.io.step.input] = batch.features;
+      if (this.io.step.target !== null) inputs[this.io.step.target] = batch.targets;
       for (const name in scalars) (inputs[name] ??= new Float32Array(1))[0] = scalars[name]!;
       const encoder = this.gpu.device.createCommandEncoder();
       const read = this.stepProgram.encode(encoder, { inputs }, { [this.io.step.batchDim]: batch.size }, seed);
@@ -165,17 +132,9 @@ export class WebGpuBackend implements TrainingBackend {
 
   lossAndGradient(batch: TrainingBatch, seed: number): Promise<{ loss: number; gradient: Float32Array }> {
     return this.guard(async () => {
-      const graph = this.programs.step.graph;
-      this.gradientProgram ??= await this.load({
-        key: "gradient",
-        graph,
-        read: [graph.outputs.loss!, ...this.programs.params.map((p) => graph.outputs[`grad:${p.name}`] ?? missing(`grad:${p.name}`))],
-        updates: [],
-        resident: (node) => this.residentPlace(node),
-      });
-      const { input, target, batchDim } = this.io.step;
-      const inputs = { [input]: batch.features, [target!]: batch.targets };
-      const [loss, ...grads] = await this.gradientProgram.run({ inputs, params: {}, state: {} }, { [batchDim]: batch.size }, seed);
+      this.gradientProgram ??= await this.load(programRequest(this.programs, this.layout, "gradient"));
+      const inputs = batchFeeds<Float32Array | Int32Array>(this.io.step, batch.features, batch.targets);
+      const [loss, ...grads] = await this.gradientProgram.run({ inputs, params: {}, state: {} }, { [this.io.step.batchDim]: batch.size }, seed);
       return { loss: loss![0]!, gradient: concatFlat(grads) };
     });
   }
@@ -188,7 +147,7 @@ export class WebGpuBackend implements TrainingBackend {
     return this.guard(async () => {
       let offset = 0;
       for (const p of this.programs.params) {
-        const tensor = this.tensors.get(p.name) ?? missing(p.name);
+        const tensor = this.layout.tensors.get(p.name) ?? missing(p.name);
         this.write(tensor, values.subarray(offset, offset + tensor.size));
         offset += tensor.size;
       }
@@ -197,18 +156,19 @@ export class WebGpuBackend implements TrainingBackend {
 
   evaluate(dataset: Dataset, batchSize: number): Promise<PassMetrics> {
     return this.guard(async () => {
-      const { input, target, batchDim } = this.io.evaluation;
+      const io = this.io.evaluation;
       for (const slot of METRIC_STATE) this.zero(EVAL + metricStateName(slot));
       const size = Math.max(1, Math.min(batchSize, dataset.n));
       const targets = targetFeed(dataset); // class labels as the i32 target takes them
       for (let start = 0; start < dataset.n; start += size) {
         const n = Math.min(size, dataset.n - start);
-        const inputs = {
-          [input]: dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
-          [target!]: targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
-        };
+        const inputs = batchFeeds<Float32Array | Int32Array>(
+          io,
+          dataset.features.subarray(start * dataset.featureSize, (start + n) * dataset.featureSize),
+          targets.subarray(start * dataset.targetSize, (start + n) * dataset.targetSize),
+        );
         const encoder = this.gpu.device.createCommandEncoder();
-        this.evalProgram.encode(encoder, { inputs }, { [batchDim]: n });
+        this.evalProgram.encode(encoder, { inputs }, { [io.batchDim]: n });
         this.gpu.device.queue.submit([encoder.finish()]);
       }
       return this.drainMetrics(EVAL);
@@ -217,16 +177,13 @@ export class WebGpuBackend implements TrainingBackend {
 
   predict(features: Float32Array, n: number, output: string): Promise<Float32Array> {
     return this.guard(async () => {
-      const graph = this.programs.inference;
-      const node = graph.outputs[output];
-      if (node === undefined) throw new InternalError(`the model has no output ${output}`);
       let program = this.predictPrograms.get(output);
       if (!program) {
-        program = await this.load({ key: `predict:${output}`, graph, read: [node], updates: [], resident: (source) => this.residentPlace(source) });
+        program = await this.load(programRequest(this.programs, this.layout, `predict:${output}`));
         this.predictPrograms.set(output, program);
       }
-      const { input, batchDim } = this.io.inference;
-      const [result] = await program.run({ inputs: { [input]: features }, params: {}, state: {} }, { [batchDim]: n });
+      const io = this.io.inference;
+      const [result] = await program.run({ inputs: batchFeeds<Float32Array>(io, features), params: {}, state: {} }, { [io.batchDim]: n });
       return result!;
     });
   }
@@ -248,7 +205,7 @@ export class WebGpuBackend implements TrainingBackend {
     return this.guard(async () => {
       for (const group of [values.params, values.state, values.slots]) {
         for (const [name, value] of Object.entries(group ?? {})) {
-          const tensor = this.tensors.get(name);
+          const tensor = this.layout.tensors.get(name);
           if (!tensor || tensor.size !== value.length) throw new InternalError(`cannot write ${name} (${value.length} values)`);
           this.write(tensor, value);
         }
@@ -303,29 +260,24 @@ export class WebGpuBackend implements TrainingBackend {
     }
   }
 
-  // Where a param or state source of the inference or gradient programs lives in the arenas.
-  private residentPlace(node: IRNode): ResidentPlace | null {
-    return node.op === "param" || node.op === "state" ? (this.tensors.get((node.attrs as { name: string }).name) ?? null) : null;
-  }
-
   private async load(request: ProgramRequest): Promise<GpuProgram> {
     const { program, tuning } = await this.source.program(request);
     return GpuProgram.load(this.gpu, program, { resident: this.arenas, tuning });
   }
 
-  private write(tensor: Resident, values: Float32Array): void {
+  private write(tensor: ResidentTensor, values: Float32Array): void {
     if (tensor.size) this.gpu.device.queue.writeBuffer(this.arenas[tensor.arena]!, tensor.offset * 4, values);
   }
 
   private zero(name: string): void {
-    const tensor = this.tensors.get(name);
+    const tensor = this.layout.tensors.get(name);
     if (tensor) this.write(tensor, new Float32Array(tensor.size));
   }
 
   // Copies of named resident tensors, read back with one submit.
   private async download(names: string[]): Promise<Float32Array[]> {
     const { device } = this.gpu;
-    const tensors = names.map((name) => this.tensors.get(name) ?? missing(name));
+    const tensors = names.map((name) => this.layout.tensors.get(name) ?? missing(name));
     const offsets: number[] = [];
     let total = 0;
     for (const tensor of tensors) {
@@ -346,7 +298,7 @@ export class WebGpuBackend implements TrainingBackend {
 
   // The metrics accumulated under `prefix` (training's: "", the evaluation's: EVAL), then zeroed.
   private async drainMetrics(prefix: string): Promise<PassMetrics> {
-    const slots = METRIC_STATE.filter((slot) => this.tensors.has(prefix + metricStateName(slot)));
+    const slots = METRIC_STATE.filter((slot) => this.layout.tensors.has(prefix + metricStateName(slot)));
     const read = await this.download(slots.map((slot) => prefix + metricStateName(slot)));
     for (const slot of slots) this.zero(prefix + metricStateName(slot));
     const values = Object.fromEntries(slots.map((slot, i) => [slot, read[i]![0]!])) as Partial<Record<MetricSlot, number>>;

@@ -77,7 +77,9 @@ describe("layer shape rules", () => {
 
   it("every layer in the table has a shape rule that is exercised above", () => {
     expect(Object.keys(LAYERS).sort()).toEqual(
-      ["avgpool", "batchnorm", "concat", "conv2d", "dense", "dropout", "flatten", "identity", "leaky_relu", "log_softmax", "matmul", "maxout", "maxpool", "relu", "reshape", "sigmoid", "softmax", "softplus", "tanh"].sort(),
+      ["avgpool", "batchnorm", "concat", "conv2d", "dense", "dropout", "flatten", "identity", "leaky_relu", "log_softmax", "matmul", "maxout", "maxpool", "relu", "reshape", "sigmoid", "softmax", "softplus", "tanh",
+        // Math and the test functions of optimization: test/analyze/objectives.test.ts.
+        "exp", "log", "sqrt", "abs", "sum", "mean", "rosenbrock", "beale", "himmelblau", "saddle", "monkey_saddle", "bowl"].sort(),
     );
   });
 });

@@ -8,11 +8,11 @@ import { compile } from "../../compiler/index.ts";
 import type { TrainConfig } from "../../compiler/ir/config.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { initializeParams, initializeState } from "../../runtime/train/init.ts";
-import { type EpochReport, runTraining, type RunSummary } from "../../runtime/train/loop.ts";
+import { type EpochReport, type LoopHooks, runTraining, type RunSummary } from "../../runtime/train/loop.ts";
 import { prepareData } from "../../runtime/train/prepare.ts";
 import { createSession, type BackendRequest } from "../../runtime/session.ts";
 import { targetInfo } from "../../cli/session.ts";
-import type { CheckpointContent } from "../../runtime/train/checkpoint.ts";
+import { type CheckpointContent, saveCheckpoint } from "../../runtime/train/checkpoint.ts";
 
 export interface TrainedWeights {
   params: Float32Array[];
@@ -31,7 +31,16 @@ export interface TrainedExample {
 export async function trainExample(
   file: string,
   overrides: (config: TrainConfig) => Partial<TrainConfig> = () => ({}),
-  options: { train?: string; gradNorms?: boolean; savePath?: string | null; resume?: CheckpointContent | null; source?: string; backend?: BackendRequest } = {},
+  options: {
+    train?: string;
+    gradNorms?: boolean;
+    savePath?: string | null;
+    resume?: CheckpointContent | null;
+    source?: string;
+    backend?: BackendRequest;
+    hooks?: LoopHooks; // besides the helper's own onEpoch
+    maxStepPoints?: number;
+  } = {},
 ): Promise<TrainedExample> {
   const text = options.source ?? readFileSync(file, "utf8");
   const compiled = compile(text, file, { train: options.train });
@@ -53,8 +62,14 @@ export async function trainExample(
   try {
     const summary = await runTraining(
       { config, programs: session.programs, backend: session.backend, data },
-      { savePath: options.savePath ?? null, gradNorms: options.gradNorms ?? false, resume: options.resume ?? null },
-      { onEpoch: (report) => epochs.push(report) },
+      { savePath: options.savePath ?? null, writeCheckpoint: saveCheckpoint, gradNorms: options.gradNorms ?? false, resume: options.resume ?? null, maxStepPoints: options.maxStepPoints },
+      {
+        ...options.hooks,
+        onEpoch: (report) => {
+          epochs.push(report);
+          options.hooks?.onEpoch?.(report);
+        },
+      },
     );
     const trained = await session.backend.readState();
     const backend = session.backend;

@@ -94,10 +94,12 @@ describe.skipIf(skipWithoutTorch())("the exported script under Python", () => {
         const trains = (readFileSync(file, "utf8").match(/^train /gm) ?? []).length;
         return Array.from({ length: trains }, (_, i) => {
           const { model, config } = compiled(file, String(i + 1));
+          // A model without data (examples/saddle.nn) is not exported (test/export/refusals).
+          if (model.objective) return null;
           const script = join(scratch, `${f.replace(".nn", "")}_${i + 1}.py`);
           writeFileSync(script, exportPytorch({ model, config, source: `examples/${f}`, scriptName: "train.py", data: scriptData(config, file, script) }));
           return script;
-        });
+        }).filter((script): script is string => script !== null);
       });
     expect(scripts.length).toBeGreaterThanOrEqual(17);
     // Formatted in black's style: no line past the limit (long calls are wrapped).

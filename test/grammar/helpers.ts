@@ -29,6 +29,8 @@ export function show(e: A.Expression): string {
       return e.name;
     case "MemberExpr":
       return `${show(e.object)}.${e.property.name}`;
+    case "IndexExpr":
+      return `${show(e.object)}[${e.indices.map(show).join(", ")}]`;
     case "ListExpr":
       return `[${e.elements.map(show).join(", ")}]`;
     case "Call":

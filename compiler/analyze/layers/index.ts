@@ -6,6 +6,8 @@ import { conv2d, maxpool, avgpool } from "./conv.ts";
 import { relu, sigmoid, tanh, softplus, identity, leaky_relu, softmax, log_softmax } from "./activations.ts";
 import { flatten, reshape, concat, matmul } from "./shape-ops.ts";
 import { dropout, batchnorm } from "./norm.ts";
+import { exp, log, sqrt, abs, sum, mean } from "./math.ts";
+import { rosenbrock, beale, himmelblau, saddle, monkey_saddle, bowl } from "./objectives.ts";
 import type { LayerRow } from "./types.ts";
 
 export const LAYERS: Record<string, LayerRow> = {
@@ -28,6 +30,18 @@ export const LAYERS: Record<string, LayerRow> = {
   maxout,
   dropout,
   batchnorm,
+  exp,
+  log,
+  sqrt,
+  abs,
+  sum,
+  mean,
+  rosenbrock,
+  beale,
+  himmelblau,
+  saddle,
+  monkey_saddle,
+  bowl,
 };
 
 export function layerRow(name: string): LayerRow | undefined {

@@ -20,4 +20,7 @@ export const DATA_CODES: CodeTable = {
   E0712: { severity: "error", title: "feature-lengths", message: "`a` and `b` give one coefficient per feature, so they must have the same length, but they have {a} and {b}" },
   E0713: { severity: "error", title: "data-file-unreadable", message: "cannot read the data file `{path}`: {reason}" },
   E0714: { severity: "error", title: "csv-label-columns", message: "`label` names {count}, but the target `{target}` takes {takes}" },
+  E0715: { severity: "error", title: "data-none-with-data", message: "`data none` trains a model whose loss is a formula over its parameters, but `{model}` has {inputs} and {targets}" },
+  E0716: { severity: "error", title: "needs-data", message: "`{name}` is about the training data, but this training has `data none`" },
+  E0717: { severity: "error", title: "steps-with-data", message: "`steps` sets how many steps an epoch has when there is no data, but this training reads `{data}`" },
 };

@@ -46,6 +46,10 @@ export const MODEL_CODES: CodeTable = {
   E0317: { severity: "error", title: "too-many-layers", message: "this expands to {count} layers, more than the limit of {limit}" },
   E0318: { severity: "error", title: "too-many-parameters", message: "the model `{model}` has {count} parameters, more than the limit of {limit}" },
   E0319: { severity: "error", title: "too-many-activations", message: "the model `{model}` computes {count} values per example, more than the limit of {limit}" },
+  E0320: { severity: "error", title: "bad-index", message: "cannot index a tensor of shape {shape} with [{indices}]: {reason}" },
+  E0321: { severity: "error", title: "power-exponent", message: "the exponent of `^` must be a number, but it is {what}" },
+  E0322: { severity: "error", title: "param-shape", message: "a parameter's sizes must be positive whole numbers, but `{name}` is declared {shape}" },
+  E0323: { severity: "error", title: "param-init-size", message: "the initial value of `{name}` has {count}, but its shape {shape} holds {size}" },
 
   // --- losses and regularizers ------------------------------------------------------------------
   E0501: { severity: "error", title: "unknown-loss", message: "unknown loss `{name}`" },
@@ -57,11 +61,14 @@ export const MODEL_CODES: CodeTable = {
   E0507: { severity: "error", title: "unknown-regularizer", message: "unknown regularizer `{name}`" },
   E0508: { severity: "error", title: "regularizer-selection", message: "`on` expects `weights`, `all` or a list of layer names and parameter paths, but got {got}" },
   E0509: { severity: "error", title: "loss-target-not-target", message: "the second argument of `{loss}` must be a target declared with `target`, but it is {what}" },
+  E0510: { severity: "error", title: "loss-not-scalar", message: "a loss written as a formula must be a single number, but this one has shape {shape}" },
+  E0511: { severity: "error", title: "loss-without-parameters", message: "the loss of `{name}` depends on no parameter, so there is nothing to train" },
 
   // --- warnings ---------------------------------------------------------------------------------
   "unused-binding": { severity: "warning", title: "unused-binding", message: "`{name}` is computed but never used" },
   "unused-input": { severity: "warning", title: "unused-input", message: "the input `{name}` is never used" },
   "unused-target": { severity: "warning", title: "unused-target", message: "the target `{name}` is not used by the loss" },
+  "unused-param": { severity: "warning", title: "unused-param", message: "the parameter `{name}` is never used, so training leaves it as it is" },
   "unused-block": { severity: "warning", title: "unused-block", message: "the block `{name}` is never used, so it was not checked" },
   "loss-wants-logits": { severity: "warning", title: "loss-wants-logits", message: "`{loss}` applies `{activation}` itself, but its input has already been through `{activation}`" },
   "no-model": { severity: "warning", title: "no-model", message: "this file declares no model, so there is nothing to check or train" },

@@ -112,6 +112,26 @@ export function closedForm(config: ScheduleConfig, lr0: number, length: number):
   }
 }
 
+// Where each phase of a schedule begins, in the schedule's unit (the steps or epochs done before
+// it): the parts of a `then` sequence, and OneCycle's rise and fall (and, with three_phase, its
+// final annealing) as oneCycle below splits them. Any other schedule is one phase.
+export interface SchedulePhase {
+  name: string;
+  start: number;
+}
+
+export function schedulePhases(config: ScheduleConfig, run: RunLength): SchedulePhase[] {
+  if (config.kind === "sequence") return config.parts.map((part, i) => ({ name: part.kind, start: i === 0 ? 0 : config.milestones[i - 1]! }));
+  if (config.kind !== "onecycle") return [{ name: config.kind, start: 0 }];
+  const total = Math.max(2, config.total_steps ?? run.stepsPerEpoch * run.epochs);
+  // A phase ending at `end` (a fractional step) holds every t ≤ end; the next starts after it.
+  const ends = config.three_phase ? [config.pct_start * total - 1, 2 * config.pct_start * total - 2] : [config.pct_start * total - 1];
+  const names = config.three_phase ? ["onecycle rise", "onecycle fall", "onecycle anneal"] : ["onecycle rise", "onecycle fall"];
+  const starts = [0, ...ends.map((end) => Math.max(0, Math.floor(end) + 1))];
+  // A phase that holds no step (a tiny pct_start) is left out.
+  return names.map((name, i) => ({ name, start: starts[i]! })).filter((phase, i, all) => i + 1 === all.length || all[i + 1]!.start > phase.start);
+}
+
 type CyclicConfig = Extract<ScheduleConfig, { kind: "cyclic" }>;
 
 // CyclicLR: where step t is in its cycle (0 at the bottom, 1 at the top) times the mode's
