@@ -5,6 +5,9 @@
 //
 //   npm run bench -- [--steps 30] [--warmup 5] [--only "tfjs wasm"] [--json results.json] [--cold]
 //
+// Then (unless --only leaves out the row "start-up") the start-up of the `nnc` command itself:
+// its built JavaScript against its sources through tsx (startup.ts).
+//
 // --cold starts every row with empty caches: Mesa's shader cache (MESA_SHADER_CACHE_DIR) and
 // nnc's autotune cache each point at a new empty folder, so the "first step" column is a cold
 // start; without it, a row reuses whatever earlier runs left there (a warm start).
@@ -16,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BASELINE, BATCH, PEERS, type Peer, type PeerResult, RESULT_MARKER } from "./peers.ts";
+import { timeStartup, type StartupRow } from "./startup.ts";
 
 const { values } = parseArgs({
   options: {
@@ -75,4 +79,15 @@ console.log(line(header));
 console.log(widths.map((w) => "─".repeat(w)).join("  "));
 for (const row of table) console.log(line(row));
 if (!baselineOf("train") && !baselineOf("infer")) console.log(`\n(no nnc cpu row in this run, so no ratios)`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ machine: cpus()[0]?.model, node: process.version, rows }, null, 2));
+
+let startup: StartupRow[] = [];
+if (!values.only || values.only.includes("start-up")) {
+  process.stderr.write("timing the nnc command's start-up…\n");
+  startup = timeStartup();
+  console.log("\nstart-up of the nnc command (whole process, median of 5): the build in dist/ against the sources through tsx");
+  for (const row of startup) {
+    const ratio = (row.builtSeconds / row.sourceSeconds).toFixed(2);
+    console.log(`  ${row.command.padEnd(34)} ${row.builtSeconds.toFixed(3)} s built, ${row.sourceSeconds.toFixed(3)} s from sources (${ratio}×)`);
+  }
+}
+if (values.json) writeFileSync(values.json, JSON.stringify({ machine: cpus()[0]?.model, node: process.version, rows, startup }, null, 2));
