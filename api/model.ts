@@ -55,6 +55,7 @@ export function compileModel(text: string, file: string, options: CompileOptions
   const { model, config, trainGraph, evalGraph } = compiled;
   if (!model || !trainGraph || !evalGraph) throw failure(`${file}: no model to train (a train block number past the last, or several models and no train block saying which)`);
   if (!config) throw failure(`${file}: no \`train ${model.name} { ... }\` block, so there is no data or optimizer to use`);
+  if (model.objective) throw failure(`${file}: the model \`${model.name}\` has no data (its loss is a formula over its parameters); \`nnc run\` and \`nnc analyze\` take it, the library trains models on data`);
   if (!model.loss || !model.targets[0]) throw failure(`${file}: the model \`${model.name}\` has no loss, so it cannot be trained`);
   const input = trainGraph.inputs.find((i) => i.role === "input")!;
   return {

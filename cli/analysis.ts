@@ -7,7 +7,8 @@ import type { PreparedData } from "../runtime/train/prepare.ts";
 import { subset, type Dataset } from "../runtime/data/dataset.ts";
 import type { BackendRequest } from "../runtime/session.ts";
 import { analyzeCurvature, DEFAULT_ANALYSIS, type AnalysisOptions, type AnalysisReport } from "../runtime/analysis/analyze.ts";
-import { openCurvatureSession } from "../runtime/analysis/session.ts";
+import type { CurvatureEngine } from "../runtime/analysis/engine.ts";
+import { type CurvatureSession, openCurvatureSession } from "../runtime/analysis/session.ts";
 import { integerOption } from "./options.ts";
 import { UserError } from "./user-error.ts";
 
@@ -71,30 +72,54 @@ export interface AnalysisRun {
   escaped: Float32Array[] | null; // the parameters after the escape step, when one was taken
 }
 
-// Analyzes the loaded model at `params` (the graph's parameter order) with the batch-norm
-// statistics `state` (by name).
-export async function runAnalysis(input: {
+// The engine that computes the model's training loss (and its derivatives) at any weights, on the
+// first `examples` training examples, in evaluation mode; with the lines saying which backend and
+// which loss. The caller disposes of the session.
+export async function openLossSession(input: {
   loaded: LoadedModel;
   data: PreparedData;
-  params: Float32Array[];
   state: Record<string, Float32Array>;
   request: BackendRequest;
-  settings: AnalysisSettings;
-}): Promise<AnalysisRun> {
-  const { loaded, data, settings } = input;
+  examples: number | "all";
+}): Promise<{ session: CurvatureSession; backend: string; lossLine: string }> {
+  const { loaded, data } = input;
   const model = loaded.model;
-  const dataset = model.objective ? null : firstExamples(data.train, settings.examples);
-  const session = await openCurvatureSession(
-    { evalGraph: loaded.evalGraph, dataset, reduction: model.loss?.reduction ?? "mean", state: input.state },
-    input.request,
-  );
+  const dataset = model.objective ? null : firstExamples(data.train, input.examples);
+  const session = await openCurvatureSession({ evalGraph: loaded.evalGraph, dataset, reduction: model.loss?.reduction ?? "mean", state: input.state }, input.request);
+  return { session, backend: `backend: ${session.engine.kind} (${session.description}; ${session.reason})`, lossLine: describeLoss(loaded, data.train, dataset) };
+}
+
+// The parameters (the graph's order) as one flat f64 vector.
+export function flatParams(params: readonly Float32Array[]): Float64Array {
+  const theta = new Float64Array(params.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of params) {
+    theta.set(p, offset);
+    offset += p.length;
+  }
+  return theta;
+}
+
+// Analyzes the loaded model at `params` (the graph's parameter order) with the batch-norm
+// statistics `state` (by name). `hooks.opened` hears the backend line as soon as the engine is
+// ready; `hooks.then` runs on the same engine after the analysis (the landscape), before the
+// session closes.
+export async function runAnalysis(
+  input: {
+    loaded: LoadedModel;
+    data: PreparedData;
+    params: Float32Array[];
+    state: Record<string, Float32Array>;
+    request: BackendRequest;
+    settings: AnalysisSettings;
+  },
+  hooks: { opened?: (backend: string) => void; then?: (engine: CurvatureEngine, theta: Float64Array, report: AnalysisReport) => Promise<void> } = {},
+): Promise<AnalysisRun> {
+  const { settings } = input;
+  const { session, backend, lossLine } = await openLossSession({ ...input, examples: settings.examples });
   try {
-    const theta = new Float64Array(session.engine.size);
-    let offset = 0;
-    for (const p of input.params) {
-      theta.set(p, offset);
-      offset += p.length;
-    }
+    hooks.opened?.(backend);
+    const theta = flatParams(input.params);
     const report = await analyzeCurvature(session.engine, theta, settings);
     let escaped: Float32Array[] | null = null;
     if (report.escape?.weights) {
@@ -106,12 +131,8 @@ export async function runAnalysis(input: {
         return values;
       });
     }
-    return {
-      report,
-      backend: `backend: ${session.engine.kind} (${session.description}; ${session.reason})`,
-      lossLine: describeLoss(loaded, data.train, dataset),
-      escaped,
-    };
+    await hooks.then?.(session.engine, theta, report);
+    return { report, backend, lossLine, escaped };
   } finally {
     session.dispose();
   }
@@ -169,10 +190,14 @@ export function formatAnalysis(run: AnalysisRun, at: string): string[] {
   const d = r.density;
   lines.push(`  spectral density     stochastic Lanczos quadrature, ${d.probes} probes × ${d.steps} steps, Gaussian σ = ${num(d.sigma)}:`);
   const peak = Math.max(...d.density);
+  const width = d.grid[d.grid.length - 1]! - d.grid[0]!;
   const rows = d.grid.length > 21 ? d.grid.map((_, i) => i).filter((i) => i % 2 === 0) : d.grid.map((_, i) => i);
   for (const i of rows) {
-    const bar = "#".repeat(peak > 0 ? Math.round((d.density[i]! / peak) * 40) : 0);
-    lines.push(`    λ ${num(d.grid[i]!).padStart(11)}  ${num(d.density[i]!).padStart(10)}  ${bar}`);
+    // Densities far below the peak, and grid points within rounding of 0, print as 0.
+    const x = Math.abs(d.grid[i]!) < 1e-9 * width ? 0 : d.grid[i]!;
+    const density = d.density[i]! < 1e-6 * peak ? 0 : d.density[i]!;
+    const bar = "#".repeat(peak > 0 ? Math.round((density / peak) * 40) : 0);
+    lines.push(`    λ ${num(x).padStart(11)}  ${num(density).padStart(10)}  ${bar}`.trimEnd());
   }
   lines.push(`verdict: ${r.verdict.summary}`);
   if (r.escape) {
@@ -195,5 +220,6 @@ export function analysisJson(run: AnalysisRun): Record<string, unknown> {
     ...r,
     loss_description: run.lossLine,
     escape: r.escape && { ...r.escape, weights: undefined },
+    eigenvectors: undefined,
   };
 }

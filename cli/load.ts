@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { compile, hasErrors, type Compiled, type Override } from "../compiler/index.ts";
 import { overrideSources } from "../compiler/analyze/overrides.ts";
-import { formatDiagnostics } from "../compiler/diagnostics/print.ts";
+import { dedupeDiagnostics, formatDiagnostics } from "../compiler/diagnostics/print.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { CheckedModel } from "../compiler/analyze/model-types.ts";
@@ -44,17 +44,30 @@ export class ReportedError extends UserError {
 }
 
 // The commands that can run a model without data.
-const DATALESS_COMMANDS = new Set(["run", "analyze", "check", "compile"]);
+const DATALESS_COMMANDS = new Set(["run", "analyze", "check", "compile", "compare", "sweep"]);
 
 // `overrides`: settings from the command line (cli/overrides.ts) that replace the train block's.
 export function loadModel(command: string, file: string, train: string | undefined, budget: Partial<Budget> = {}, overrides: readonly Override[] = []): LoadedModel {
+  return loadModels(command, file, [{ train, overrides }], budget)[0]!;
+}
+
+// Several runs of one file (`nnc compare`: its train blocks, or one block under variations): each
+// is compiled with its own overrides, and their diagnostics are printed once, together, so a
+// mistake in the file or in an override shared by the runs is reported once, not once per run.
+export function loadModels(command: string, file: string, runs: readonly { train: string | undefined; overrides: readonly Override[] }[], budget: Partial<Budget> = {}): LoadedModel[] {
   const text = readSource(command, file);
-  const compiled = compile(text, file, { train, budget, overrides });
-  if (compiled.diagnostics.length) {
+  const compiled = runs.map(({ train, overrides }) => compile(text, file, { train, budget, overrides }));
+  const diagnostics = dedupeDiagnostics(compiled.flatMap((c) => c.diagnostics));
+  if (diagnostics.length) {
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, new Map([[file, text], ...overrideSources(overrides)]), { color }));
+    const sources = new Map([[file, text], ...runs.flatMap((run) => [...overrideSources(run.overrides)])]);
+    process.stderr.write(formatDiagnostics(diagnostics, sources, { color }));
   }
-  if (hasErrors(compiled.diagnostics)) throw new ReportedError();
+  if (hasErrors(diagnostics)) throw new ReportedError();
+  return compiled.map((c, i) => checkLoaded(command, file, c, runs[i]!.train));
+}
+
+function checkLoaded(command: string, file: string, compiled: Compiled, train: string | undefined): LoadedModel {
   const { model, config, trainGraph, evalGraph } = compiled;
   if (!model || !trainGraph || !evalGraph) throw new UserError(`nnc ${command}: ${nothingToRun(file, compiled, train)}`);
   if (!config) {

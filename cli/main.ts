@@ -21,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: () => import("./commands/eval.ts"),
   predict: () => import("./commands/predict.ts"),
   ensemble: () => import("./commands/ensemble.ts"),
+  compare: () => import("./commands/compare.ts"),
+  sweep: () => import("./commands/sweep.ts"),
   export: () => import("./commands/export.ts"),
   analyze: () => import("./commands/analyze.ts"),
 };
@@ -33,6 +35,8 @@ const SUMMARIES: Record<string, string> = {
   eval: "evaluate a checkpoint (or an ensemble of several) on the test split",
   predict: "run a checkpoint (or an ensemble of several) on new inputs",
   ensemble: "train an ensemble (by seed, train block or snapshots) and evaluate it",
+  compare: "train several runs (train blocks or --vary variations) and compare them",
+  sweep: "search hyper-parameters: seeded random search, narrowed round by round",
   export: "export to a PyTorch training script (torchrun) or to ONNX",
   analyze: "the kind of critical point: gradient, Hessian spectrum, verdict, saddle escape",
 };

@@ -33,6 +33,6 @@ export function runReport(input: RunReportInput): ReportPage {
 }
 
 // A word of a command line as a POSIX shell would need it.
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -131,6 +131,8 @@ export function pythonModule(model: CheckedModel, defaultInit: Initializer | nul
   if (model.objective) {
     throw new ExportError(`the model \`${model.name}\` has no data (its loss is a formula over its parameters); only models trained on data are exported`, model.objective.span);
   }
+  const free = model.nodes.find((n) => n.layer === "param");
+  if (free) throw new ExportError(`the parameter \`${free.path}\` belongs to no layer, which the PyTorch export does not write yet`, free.span);
   if (model.inputs.length !== 1) {
     throw new ExportError(`the model \`${model.name}\` has ${model.inputs.length} inputs; training (in nnc and in the export) feeds exactly one`, model.span);
   }

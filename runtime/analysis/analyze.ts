@@ -63,6 +63,10 @@ export interface AnalysisReport {
   escape: (EscapeResult & { step: number }) | null;
   hvps: number;
   seconds: number;
+  // Unit eigenvectors of the smallest, the largest and the second-largest eigenvalue (the exact
+  // Hessian's, else Lanczos's Ritz vectors; `second` is null when Lanczos found one value only),
+  // for the landscape's lines and planes. Not part of the JSON.
+  eigenvectors: { kind: "eigenvector" | "Ritz vector"; smallest: Float64Array; largest: Float64Array; second: Float64Array | null };
 }
 
 export async function analyzeCurvature(engine: CurvatureEngine, theta: Float64Array, options: AnalysisOptions): Promise<AnalysisReport> {
@@ -116,6 +120,10 @@ export async function analyzeCurvature(engine: CurvatureEngine, theta: Float64Ar
   }
 
   const exactTrace = exact ? exact.values.reduce((a, b) => a + b, 0) : null;
+  const column = (j: number) => Float64Array.from({ length: n }, (_, i) => exact!.vectors[i * n + j]!);
+  const eigenvectors: AnalysisReport["eigenvectors"] = exact
+    ? { kind: "eigenvector", smallest: column(0), largest: column(n - 1), second: n > 1 ? column(n - 2) : null }
+    : { kind: "Ritz vector", smallest: smallest.vector, largest: largest.vector, second: k > 1 ? ritzVector(run, pairs, k - 2) : null };
   return {
     parameters: n,
     backend: engine.kind,
@@ -140,6 +148,7 @@ export async function analyzeCurvature(engine: CurvatureEngine, theta: Float64Ar
     escape,
     hvps: engine.hvps,
     seconds: (performance.now() - started) / 1000,
+    eigenvectors,
   };
 }
 

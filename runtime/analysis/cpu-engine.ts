@@ -6,7 +6,7 @@ import type { CurvatureGraph } from "../../compiler/step/curvature.ts";
 import { graphIo } from "../../compiler/step/programs.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
-import { type Chunk, type CurvatureEngine, type LossAndGradient, offsetsOf, WEIGHT_INPUTS } from "./engine.ts";
+import { type Chunk, type CurvatureEngine, type LossAndGradient, type LossValue, offsetsOf, WEIGHT_INPUTS } from "./engine.ts";
 
 export class CpuCurvatureEngine implements CurvatureEngine {
   readonly kind = "cpu" as const;
@@ -16,6 +16,7 @@ export class CpuCurvatureEngine implements CurvatureEngine {
   private readonly theta: Float64Array;
   private readonly v: Float64Array;
   private readonly offsets: number[];
+  private readonly lossProgram: CpuProgram;
   private readonly gradientProgram: CpuProgram;
   private readonly hvpProgram: CpuProgram;
   private readonly params: Feeds["params"];
@@ -39,13 +40,26 @@ export class CpuCurvatureEngine implements CurvatureEngine {
     this.vectors = Object.fromEntries(curvature.vectors.map((name, i) => [name, view(this.v, i)]));
     this.state = Object.fromEntries(graph.state.map((s) => [s.name, Float64Array.from(state[s.name] ?? new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init))]));
     const out = (name: string) => graph.outputs[name]!;
-    this.gradientProgram = new CpuProgram(graph, [out(curvature.loss), out(curvature.dataLoss), out(curvature.regLoss), ...curvature.gradients.map(out)], { precision: "f64" });
+    const losses = [out(curvature.loss), out(curvature.dataLoss), out(curvature.regLoss)];
+    this.lossProgram = new CpuProgram(graph, losses, { precision: "f64" });
+    this.gradientProgram = new CpuProgram(graph, [...losses, ...curvature.gradients.map(out)], { precision: "f64" });
     this.hvpProgram = new CpuProgram(graph, curvature.products.map(out), { precision: "f64" });
     this.batchDim = graphIo(graph).batchDim;
   }
 
   setParams(flat: Float64Array): void {
     this.theta.set(flat);
+  }
+
+  async loss(): Promise<LossValue> {
+    const value = { loss: 0, dataLoss: 0, regLoss: 0 };
+    for (const chunk of this.chunks) {
+      const [l, d, r] = this.run(this.lossProgram, chunk);
+      value.loss += l![0]!;
+      value.dataLoss += d![0]!;
+      value.regLoss += r![0]!;
+    }
+    return value;
   }
 
   async lossAndGradient(): Promise<LossAndGradient> {

@@ -8,10 +8,13 @@ import { DATA_WEIGHT, REG_WEIGHT, type CurvatureGraph } from "../../compiler/ste
 import { graphIo } from "../../compiler/step/programs.ts";
 import { type Dataset, type TargetArray, targetFeed } from "../data/dataset.ts";
 
-export interface LossAndGradient {
+export interface LossValue {
   loss: number;
   dataLoss: number;
   regLoss: number;
+}
+
+export interface LossAndGradient extends LossValue {
   gradient: Float64Array;
 }
 
@@ -20,6 +23,8 @@ export interface CurvatureEngine {
   readonly precision: "f64" | "f32";
   readonly size: number; // the number of parameters, all together
   setParams(flat: Float64Array): void;
+  // The loss alone, a forward pass (the landscape's many points need no gradient).
+  loss(): Promise<LossValue>;
   lossAndGradient(): Promise<LossAndGradient>;
   hvp(v: Float64Array): Promise<Float64Array>;
   readonly hvps: number; // Hessian-vector products computed so far

@@ -8,7 +8,7 @@ import type { Feeds } from "../cpu/types.ts";
 import { createProgram } from "../webgpu/compile.ts";
 import type { GpuContext } from "../webgpu/device.ts";
 import type { GpuProgram } from "../webgpu/program.ts";
-import { type Chunk, type CurvatureEngine, type LossAndGradient, offsetsOf, WEIGHT_INPUTS } from "./engine.ts";
+import { type Chunk, type CurvatureEngine, type LossAndGradient, type LossValue, offsetsOf, WEIGHT_INPUTS } from "./engine.ts";
 
 export class WebGpuCurvatureEngine implements CurvatureEngine {
   readonly kind = "webgpu" as const;
@@ -20,8 +20,11 @@ export class WebGpuCurvatureEngine implements CurvatureEngine {
   private readonly params: Record<string, Float32Array>;
   private readonly vectors: Record<string, Float32Array>;
   private readonly batchDim: string;
+  // Compiled on first use: most analyses never evaluate the loss alone.
+  private lossProgram: GpuProgram | null = null;
 
   private constructor(
+    private readonly gpu: GpuContext,
     private readonly curvature: CurvatureGraph,
     private readonly chunks: Chunk[],
     private readonly state: Record<string, Float32Array>,
@@ -45,11 +48,24 @@ export class WebGpuCurvatureEngine implements CurvatureEngine {
     const gradientProgram = await createProgram(gpu, graph, [out(curvature.loss), out(curvature.dataLoss), out(curvature.regLoss), ...curvature.gradients.map(out)]);
     const hvpProgram = await createProgram(gpu, graph, curvature.products.map(out));
     const fullState = Object.fromEntries(graph.state.map((s) => [s.name, state[s.name] ?? new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init)]));
-    return new WebGpuCurvatureEngine(curvature, chunks, fullState, offsetsOf(graph.params.map((p) => p.shape)).offsets, gradientProgram, hvpProgram);
+    return new WebGpuCurvatureEngine(gpu, curvature, chunks, fullState, offsetsOf(graph.params.map((p) => p.shape)).offsets, gradientProgram, hvpProgram);
   }
 
   setParams(flat: Float64Array): void {
     this.theta.set(flat);
+  }
+
+  async loss(): Promise<LossValue> {
+    const graph = this.curvature.graph;
+    this.lossProgram ??= await createProgram(this.gpu, graph, [this.curvature.loss, this.curvature.dataLoss, this.curvature.regLoss].map((name) => graph.outputs[name]!));
+    const value = { loss: 0, dataLoss: 0, regLoss: 0 };
+    for (const chunk of this.chunks) {
+      const [l, d, r] = await this.run(this.lossProgram, chunk);
+      value.loss += l![0]!;
+      value.dataLoss += d![0]!;
+      value.regLoss += r![0]!;
+    }
+    return value;
   }
 
   async lossAndGradient(): Promise<LossAndGradient> {
@@ -76,6 +92,7 @@ export class WebGpuCurvatureEngine implements CurvatureEngine {
   }
 
   dispose(): void {
+    this.lossProgram?.destroy();
     this.gradientProgram.destroy();
     this.hvpProgram.destroy();
   }

@@ -67,6 +67,11 @@ export interface LoopHooks {
   onCheckpoint?(path: string, epoch: number): void;
   // Each record of the run's history as soon as it is made, the `run` record first.
   onRecord?(record: HistoryRecord): void;
+  // The weights, as one flat vector of their own in readFlatParams' order, before the first step
+  // and after every step s with s % k = 0 (k: the history's step stride) and after the last: the
+  // run's trajectory (trace.ts). Reading them waits for the step, so at those steps a GPU backend
+  // does not overlap the next step with the host's wait.
+  onParams?(point: { step: number; epoch: number }, params: Float32Array): void;
 }
 
 export interface LoopOptions {
@@ -182,6 +187,13 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     (record) => hooks.onRecord?.(record),
   );
   const enterPhases = phaseEvents(config, { baseLr: config.optimizer.lr, stepsPerEpoch, epochs: config.epochs }, history);
+  let traced = -1;
+  const trace = async (atEpoch: number) => {
+    if (!hooks.onParams || traced === step) return;
+    traced = step;
+    hooks.onParams({ step, epoch: atEpoch }, await backend.readFlatParams());
+  };
+  const traceEvery = history.history.step_stride;
 
   let lastSaved: string | null = options.resume ? (options.resumedFrom ?? null) : null;
   let lastTrain: PassMetrics | null = null;
@@ -204,6 +216,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     hooks.onCheckpoint?.(path, epoch);
   };
 
+  await trace(epoch);
   while (epoch < config.epochs) {
     const epochStarted = performance.now();
     let train: PassMetrics;
@@ -224,6 +237,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
       await backend.writeFlatParams(flat[0]!);
       step++;
       history.step(step, epoch + 1, result.loss, lr);
+      if (step % traceEvery === 0) await trace(epoch + 1);
       samplesSeen += data.train.n * result.evaluations;
       lbfgsEpoch = { iterations: result.iterations, evaluations: result.evaluations };
       lbfgsTotals = { iterations: lbfgsTotals!.iterations + result.iterations, evaluations: lbfgsTotals!.evaluations + result.evaluations };
@@ -252,6 +266,10 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
         await settle();
         enterPhases(step);
         pending = { result, progress, step };
+        if (hooks.onParams && step % traceEvery === 0) {
+          await settle();
+          await trace(epoch + 1);
+        }
         yield;
       }
       await settle();
@@ -294,6 +312,7 @@ export async function* trainingSteps(input: LoopInput, options: LoopOptions, hoo
     if (options.savePath && (epoch % every === 0 || epoch === config.epochs || stoppedEarly)) await save(options.savePath);
     if (stoppedEarly) break;
   }
+  await trace(epoch);
 
   if (best) {
     // Early stopping with `restore: best`: the run ends with the best epoch's weights (the

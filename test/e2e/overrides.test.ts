@@ -29,6 +29,8 @@ describe("options a command does not have", () => {
     ["predict", [IRIS, "--checkpoint", "x.safetensors", "--input", "x.csv"]],
     ["export", [IRIS, "--to", "pytorch", "-o", "x.py"]],
     ["ensemble", [IRIS, "--seeds", "2"]],
+    ["compare", [IRIS, "--vary", "batch=8,16"]],
+    ["sweep", [IRIS, "--space", "lr=loguniform(1e-3, 1)"]],
     ["analyze", [IRIS]],
   ];
   for (const [command, args] of commands) {

@@ -15,6 +15,7 @@ interface Drawn {
   y: (v: number) => number;
   series: Map<string, { path: [number, number][]; dots: [number, number][] }>;
   markers: { x: number; at: number }[];
+  bands: { from: number; to: number; left: number; width: number }[];
   ticks: { axis: "x" | "y"; value: number; at: number; label: string | null }[];
 }
 
@@ -48,6 +49,12 @@ function readPlot(svg: string): Drawn {
     series.set(name, { path, dots });
   }
   const markers = [...svg.matchAll(/<g class="marker[^"]*" data-x="([^"]+)" transform="translate\(([^,]+),0\)">/g)].map((m) => ({ x: Number(m[1]), at: Number(m[2]) }));
+  const bands = [...svg.matchAll(/<g class="band" data-from="([^"]+)" data-to="([^"]+)">\s*<rect x="([^"]+)" y="0" width="([^"]+)"/g)].map((m) => ({
+    from: Number(m[1]),
+    to: Number(m[2]),
+    left: Number(m[3]),
+    width: Number(m[4]),
+  }));
   const ticks: Drawn["ticks"] = [];
   const xAxis = svg.slice(svg.indexOf('<g class="axis x-axis"'), svg.indexOf('<g class="axis y-axis"'));
   const yAxis = svg.slice(svg.indexOf('<g class="axis y-axis"'), svg.indexOf('<g class="series"'));
@@ -59,7 +66,7 @@ function readPlot(svg: string): Drawn {
       ticks.push({ axis, value: Number(m[1]), at: Number(m[2]), label: /<text[^>]*>([^<]*)<\/text>/.exec(m[3]!)?.[1] ?? null });
     }
   }
-  return { x, y, series, markers, ticks };
+  return { x, y, series, markers, bands, ticks };
 }
 
 // Where the SVG must put a value: the scale's pixel, rounded to the hundredth as the SVG writes it.
@@ -128,9 +135,18 @@ describe("the numbers drawn are the history's", () => {
         expect(drawn.markers.map((m) => m.x), `${plot.id} markers`).toEqual(want.markers);
         for (const marker of drawn.markers) expectAt(marker.at, drawn.x, marker.x, `${plot.id} marker at ${marker.x}`);
         expect(drawn.ticks.filter((t) => t.label).length, `${plot.id}: labelled ticks`).toBeGreaterThanOrEqual(4);
+        // A sweep's boxes: each band spans its range, from its lower edge to its upper one.
+        expect(drawn.bands.map((b) => [b.from, b.to]), `${plot.id} bands`).toEqual((plot.bands ?? []).map((b) => [b.from, b.to]));
+        for (const band of drawn.bands) {
+          expectAt(band.left, drawn.x, band.from, `${plot.id} band from ${band.from}`);
+          expect(Math.abs(band.left + band.width - drawn.x(band.to)), `${plot.id} band to ${band.to}`).toBeLessThanOrEqual(0.011);
+        }
         for (const tick of drawn.ticks) {
           expectAt(tick.at, tick.axis === "x" ? drawn.x : drawn.y, tick.value, `${plot.id} ${tick.axis} tick ${tick.value}`);
-          if (tick.label) expect(tickValue(tick.label), `${plot.id} ${tick.axis} tick label ${tick.label}`).toBeCloseTo(tick.value, 12);
+          // A named axis (a sweep's choice among words) labels position k with the k-th name.
+          const categories = tick.axis === "x" ? plot.x.categories : plot.y.categories;
+          if (tick.label && categories) expect(tick.label, `${plot.id} ${tick.axis} tick ${tick.value}`).toBe(categories[tick.value]);
+          else if (tick.label) expect(tickValue(tick.label), `${plot.id} ${tick.axis} tick label ${tick.label}`).toBeCloseTo(tick.value, 12);
         }
       }
     });
