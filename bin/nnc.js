@@ -22,4 +22,8 @@ if (state === "fresh" || state === "no-sources") {
 }
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a WebGPU device (Dawn) keeps Node's event loop alive after the work is done.
+// But first let stdout and stderr flush: a pipe is written asynchronously, and exiting at once
+// would cut a large --json (a comparison's histories and trajectories) short. A write's callback
+// runs once everything written before it is flushed.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write("", resolve))));
 process.exit(code);

@@ -8,11 +8,18 @@
 //     the run ends normally, a `final` line with the final evaluation.
 //   FILE.csv: a header row, then one row per record with a `kind` column (step, epoch, event);
 //     the columns are fixed when the run starts (every metric of the epoch records, then the
-//     event's `event`, `name` and `best_epoch`), and a cell a record has no value for is empty.
+//     event's `event`, `name` and `best_epoch`, and with --trace `trace_x` and `trace_y`), and a
+//     cell a record has no value for is empty.
+//
+// With --trace the trajectory's records (runtime/train/trace.ts) go to the same stream: one
+// `trace_plane` record saying what the coordinates are, then a `trace` record per point (in CSV a
+// `trace_plane` row names the coordinates in its `name` cell, and a `trace` row has only its step,
+// epoch and two coordinates: the whole parameter vectors of small models are in JSON lines only).
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import type { HistoryRecord, RunRecord } from "../runtime/train/history.ts";
+import type { TracePlaneRecord, TraceRecord } from "../runtime/train/trace.ts";
 import type { RunSummary } from "../runtime/train/loop.ts";
 import { checkOutputTarget, describeWriteError, type OwnFile } from "./output-target.ts";
 import { passJson } from "./report.ts";
@@ -23,6 +30,9 @@ export type LogFormat = "jsonl" | "csv";
 
 const CSV_LEAD = ["kind", "epoch", "step", "lr", "loss", "seconds"];
 const CSV_EVENT = ["event", "name", "best_epoch"];
+const CSV_TRACE = ["trace_x", "trace_y"];
+
+export type LogRecord = HistoryRecord | TracePlaneRecord | TraceRecord;
 
 export function logFormat(path: string): LogFormat | null {
   const extension = extname(path).toLowerCase();
@@ -41,14 +51,14 @@ export function checkRunLog(path: string, own: readonly OwnFile[]): LogFormat {
 }
 
 // Opens (and empties) the checked path when training starts. `about` goes into the `run` line.
-export function openRunLog(path: string, format: LogFormat, about: { model: string; file: string; backend: string }): RunLog {
+export function openRunLog(path: string, format: LogFormat, about: { model: string; file: string; backend: string }, traced = false): RunLog {
   let fd: number;
   try {
     fd = openSync(path, "w");
   } catch (error) {
     throw new UserError(`nnc run: cannot write the log to ${path} (--log): ${describeWriteError(error, path)}`);
   }
-  return new RunLog(path, fd, format, about);
+  return new RunLog(path, fd, format, about, traced);
 }
 
 export class RunLog {
@@ -59,19 +69,25 @@ export class RunLog {
     private fd: number | null,
     readonly format: LogFormat,
     private readonly about: { model: string; file: string; backend: string },
+    private readonly traced = false,
   ) {}
 
-  record(record: HistoryRecord): void {
+  record(record: LogRecord): void {
     if (this.format === "jsonl") {
       this.write(JSON.stringify(record.kind === "run" ? { ...record, ...this.about } : record));
       return;
     }
     if (record.kind === "run") {
-      this.columns = [...CSV_LEAD, ...(record as RunRecord).columns, ...CSV_EVENT];
+      this.columns = [...CSV_LEAD, ...(record as RunRecord).columns, ...CSV_EVENT, ...(this.traced ? CSV_TRACE : [])];
       this.write(this.columns.join(","));
       return;
     }
-    const values = record as unknown as Record<string, string | number | undefined>;
+    const values: Record<string, string | number | undefined> =
+      record.kind === "trace"
+        ? { kind: "trace", epoch: record.epoch, step: record.step, trace_x: record.x, trace_y: record.y }
+        : record.kind === "trace_plane"
+          ? { kind: "trace_plane", name: `${record.directions}: ${record.axes.join(", ")}` }
+          : (record as unknown as Record<string, string | number | undefined>);
     this.write(this.columns.map((column) => (values[column] === undefined ? "" : csvCell(values[column]))).join(","));
   }
 

@@ -5,14 +5,14 @@
 // starts.
 
 import { optimizerPath } from "../runtime/train/checkpoint.ts";
-import type { HistoryRecord } from "../runtime/train/history.ts";
+import type { Plot } from "./report/plot.ts";
 import type { RunSummary } from "../runtime/train/loop.ts";
 import type { Program } from "../grammar/ast.ts";
 import type { OwnFile } from "./output-target.ts";
 import { checkReportTargets, reportPaths, writeReport } from "./report/files.ts";
 import { RUN_PLOT_IDS } from "./report/run-plots.ts";
 import { runReport } from "./report/run-report.ts";
-import { checkRunLog, type LogFormat, openRunLog, type RunLog } from "./run-log.ts";
+import { checkRunLog, type LogFormat, type LogRecord, openRunLog, type RunLog } from "./run-log.ts";
 
 export interface RunOutputOptions {
   log: string | undefined;
@@ -22,6 +22,7 @@ export interface RunOutputOptions {
   savePath: string | null;
   resume: string | undefined;
   init: string | undefined;
+  traced?: boolean; // --trace: the log's CSV gets the trajectory's columns
 }
 
 export interface ReportContext {
@@ -34,6 +35,7 @@ export interface ReportContext {
   argv: string[];
   overrides: string[]; // "epochs 2"
   results: string[];
+  plots?: Plot[]; // drawn by the command besides the history's (the trajectory's contour plot)
 }
 
 export class RunOutputs {
@@ -42,6 +44,7 @@ export class RunOutputs {
   private constructor(
     private readonly logPath: { path: string; format: LogFormat } | null,
     private readonly reportPath: string | null,
+    private readonly traced: boolean,
   ) {}
 
   // Checks --log and --report; throws a UserError naming the file and the reason.
@@ -57,16 +60,16 @@ export class RunOutputs {
       log = { path: options.log, format: checkRunLog(options.log, [...own, ...reportFiles.map(({ path }) => ({ path, what: "a file of the run's --report" }))]) };
     }
     if (options.report !== undefined) checkReportTargets("run", options.report, RUN_PLOT_IDS, [...own, ...(log ? [{ path: log.path, what: "the run's --log" }] : [])]);
-    return new RunOutputs(log, options.report ?? null);
+    return new RunOutputs(log, options.report ?? null, options.traced ?? false);
   }
 
   // Opens the log as training starts.
   start(about: { model: string; file: string; backend: string }): void {
-    if (this.logPath) this.runLog = openRunLog(this.logPath.path, this.logPath.format, about);
+    if (this.logPath) this.runLog = openRunLog(this.logPath.path, this.logPath.format, about, this.traced);
   }
 
-  // For the loop's `onRecord` hook.
-  readonly record = (record: HistoryRecord): void => {
+  // For the loop's `onRecord` hook, and the trajectory's records.
+  readonly record = (record: LogRecord): void => {
     this.runLog?.record(record);
   };
 
@@ -92,6 +95,7 @@ export class RunOutputs {
         overrides: context.overrides,
         results: context.results,
         history: summary.history,
+        plots: context.plots ?? [],
       });
       const written = writeReport("run", this.reportPath, page, RUN_PLOT_IDS);
       lines.push(`report: ${this.reportPath} (and ${written.length - 1} files beside it: each plot as .svg and .csv)`);

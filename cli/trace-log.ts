@@ -21,7 +21,7 @@ export function readTraceLog(command: string, path: string, expect: { model: str
   try {
     records = lines.map((line) => JSON.parse(line) as { kind?: string });
   } catch {
-    throw new UserError(`${notLog} (a CSV log holds no parameter vectors; log to .jsonl)`);
+    throw new UserError(path.toLowerCase().endsWith(".csv") ? `${notLog}: a CSV log holds no parameter vectors; log to FILE.jsonl` : notLog);
   }
   const run = records[0];
   if (!run || run.kind !== "run" || typeof run.format !== "string" || !run.format.startsWith("nnc-history-")) throw new UserError(notLog);

@@ -10,7 +10,8 @@ import { saveCheckpoint } from "../../runtime/train/checkpoint.ts";
 import { CheckpointError } from "../../runtime/train/safetensors.ts";
 import { analysisJson, analysisSettings, ANALYSIS_HELP, ANALYSIS_OPTIONS, flatParams, formatAnalysis, runAnalysis } from "../analysis.ts";
 import { checkSaveTarget } from "../checkpoint-target.ts";
-import { formatLandscape, LANDSCAPE_HELP, LANDSCAPE_OPTIONS, landscapeJson, landscapePlan, type LandscapeResult, planDescription, runLandscape } from "../landscape.ts";
+import { formatLandscape, landscapeJson, type LandscapeResult, runLandscape } from "../landscape.ts";
+import { LANDSCAPE_HELP, LANDSCAPE_OPTIONS, landscapePlan, planDescription } from "../landscape-plan.ts";
 import { analysisReport, ANALYZE_PLOT_IDS } from "../report/analysis-report.ts";
 import { checkReportTargets, writeReport } from "../report/files.ts";
 import { readTraceLog } from "../trace-log.ts";
@@ -48,7 +49,7 @@ ${ANALYSIS_HELP}
                        lowers the loss
   --save PATH          write the weights after the escape step, to continue training from them
                        with \`nnc run FILE --init PATH\`
-\${LANDSCAPE_HELP}
+${LANDSCAPE_HELP}
   --report FILE.html   write a report: the results, the spectral density and the landscape's
                        line and contour plots, each plot beside it as FILE.ID.svg and .csv
   --json               print one JSON object with every figure

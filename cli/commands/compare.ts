@@ -3,7 +3,8 @@
 // curves. The runs are the file's train blocks (or those chosen with --train), or one block under
 // variations (--vary, their cross product). Every run trains on one split of the data, prepared
 // once from the first run's block, so their figures are measured on the same examples. Each run is
-// labelled by what differs between the runs (compare-plan.ts).
+// labelled by what differs between the runs (compare-plan.ts). With --trace, each run's parameter
+// trajectory is recorded and all of them are drawn on one contour plot (compare-trace.ts).
 
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { TrainConfig } from "../../compiler/ir/config.ts";
@@ -16,6 +17,9 @@ import type { BackendRequest } from "../../runtime/session.ts";
 import { GpuLimitError, GpuLostError } from "../../runtime/webgpu/device.ts";
 import { blockRuns, checkDistinctBlocks, checkOneSplit, chosenTrainDecl, parseVary, runLabels, variationRuns, type ComparePlanRun } from "../compare-plan.ts";
 import { compareJson, compareReport, compareTable, seconds, type ComparedResult } from "../compare-results.ts";
+import { CompareTraces, TRAJECTORY_PLOT_ID } from "../compare-trace.ts";
+import { describeTrace, examplesPhrase, TRACE_OPTIONS, traceSetup } from "../run-trace.ts";
+import type { TraceRecorder } from "../../runtime/train/trace.ts";
 import { driveUntilSignal } from "../interrupt.ts";
 import { loadModels, readSource, type LoadedModel } from "../load.ts";
 import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from "../options.ts";
@@ -56,6 +60,13 @@ Options:
   --seed S             seed of every run
 ${SET_HELP}
 ${BACKEND_HELP}
+  --trace              record each run's parameter trajectory and draw them all on one contour plot
+                       of the loss (the SGD zig-zag beside momentum, Adam, …); in --json as each
+                       run's \`trace\`
+  --trace-dirs DIRS    the plane: two parameter elements (w[0],w[1]; a two-number model's
+                       default) or pca, the principal directions of all the runs' weights together
+  --trace-grid N       the contour plot's grid: N × N loss evaluations of the first run's loss
+                       (default 41 for a formula, 21 for a model with data)
   --json               print one JSON object with the results (and each run's history) last
 ${BUDGET_HELP}
   -h, --help           show this help
@@ -76,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     backend: { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" },
+    ...TRACE_OPTIONS,
     ...SET_OPTION,
   });
   const file = oneFile("compare", help, positionals);
@@ -100,9 +112,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!dataless) checkOneSplit("compare", names, loadeds);
   const labels = runLabels(source, plan, loadeds);
   const first = loadeds[0]!;
+  const traced = traceSetup("compare", values, first.trainGraph.params, Boolean(first.model.objective));
+  CompareTraces.check("compare", traced, loadeds);
+  const parameters = first.trainGraph.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  const traces = traced ? new CompareTraces(traced, parameters) : null;
   // Named after the file: a comparison is of a file's blocks (or of one block's variations).
   const reportPath = values.report ?? join("runs", `${basename(file, extname(file))}-compare.html`);
-  checkReportTargets("compare", reportPath, COMPARE_PLOT_IDS, ownFiles(file, first.config));
+  const plotIds = [...COMPARE_PLOT_IDS, TRAJECTORY_PLOT_ID];
+  checkReportTargets("compare", reportPath, plotIds, ownFiles(file, first.config));
 
   const data = prepare(first.config, first, file);
   const dataOf = (loaded: LoadedModel) => (dataless ? prepare(loaded.config, loaded, file) : data);
@@ -112,13 +129,17 @@ export async function run(argv: string[]): Promise<number> {
   let backend = "";
   let backendKind = "";
   const results: ComparedResult[] = [];
+  const runTraces: RunTrace[] = [];
   for (const [i, planned] of plan.entries()) {
-    const trained = await trainRun(loadeds[i]!, dataOf(loadeds[i]!), request, values.json ?? false, (session) => {
+    const trace = traces && { recorder: traces.recorder() };
+    if (trace) runTraces.push(trace);
+    const trained = await trainRun(loadeds[i]!, dataOf(loadeds[i]!), request, values.json ?? false, trace, (session) => {
       if (i === 0) {
         backend = backendLine(session);
         backendKind = session.backend.kind;
         log(backend);
         log(`compare: ${what}`);
+        if (traced) log(describeTrace(traced, true, examplesPhrase(first, dataOf(first))));
       }
       log(`run ${i + 1} of ${plan.length}: ${labels[i]}`);
     });
@@ -137,7 +158,13 @@ export async function run(argv: string[]): Promise<number> {
   for (const line of table) log(line);
   const configuration = configurationText(file, source, plan, loadeds, varies.length > 0, ["compare", ...argv]);
   const page = compareReport({ file, lines: [backend, `${what}`], table, results, configuration });
-  const written = writeReport("compare", reportPath, page, COMPARE_PLOT_IDS);
+  if (traces) {
+    traces.setDiverged(results.map((r) => r.diverged !== null));
+    // The loss under the trajectories is the first run's, with its final batch-norm statistics.
+    const plot = await traces.plot({ loaded: first, data: dataOf(first), state: runTraces[0]?.state ?? {}, request: backendKind === "webgpu" ? "webgpu" : "cpu", labels, log });
+    if (plot) page.plots.push(plot);
+  }
+  const written = writeReport("compare", reportPath, page, plotIds);
   log(`report: ${reportPath} (and ${written.length - 1} files beside it: each plot as .svg and .csv)`);
   if (values.json) {
     console.log(
@@ -147,11 +174,17 @@ export async function run(argv: string[]): Promise<number> {
         models,
         report: reportPath,
         split: { train: data.train.n, validation: data.validation?.n ?? 0, test: data.test?.n ?? 0 },
-        runs: compareJson(results),
+        runs: traces ? compareJson(results).map((r, i) => ({ ...r, trace: traces.traces()[i] ?? null })) : compareJson(results),
       }),
     );
   }
   return 0;
+}
+
+// A run's trajectory: its recorder, and the batch-norm statistics at its end (filled by trainRun).
+interface RunTrace {
+  recorder: TraceRecorder;
+  state?: Record<string, Float32Array>;
 }
 
 // Trains one run on the shared data, without checkpoints; returns its summary, or how it diverged
@@ -161,6 +194,7 @@ async function trainRun(
   data: PreparedData,
   request: BackendRequest,
   json: boolean,
+  trace: RunTrace | null,
   opened: (session: Parameters<typeof backendLine>[0]) => void,
 ): Promise<Pick<ComparedResult, "summary" | "diverged"> | number> {
   const config: TrainConfig = { ...loaded.config, checkpoint: null };
@@ -176,11 +210,19 @@ async function trainRun(
         trainingSteps(
           { config, programs: session.programs, backend: session.backend, data },
           { savePath: null, writeCheckpoint: saveCheckpoint, gradNorms: false, resume: null },
-          { ...reporter, onRecord: (record) => records.push(record) },
+          {
+            ...reporter,
+            onRecord: (record) => {
+              records.push(record);
+              if (record.kind === "run") trace?.recorder.start(record.step_stride);
+            },
+            onParams: trace?.recorder.record,
+          },
         ),
       );
       reporter.finish();
       if (!driven.done) return driven.exitCode;
+      if (trace) trace.state = (await session.backend.readState()).state;
       return { summary: driven.value as RunSummary, diverged: null };
     } catch (error) {
       reporter.finish();

@@ -20,6 +20,10 @@ import { commandLineOverrides, SET_HELP, SET_OPTION, shorthandOverrides } from "
 import { createReporter, passJson, summaryLines } from "../report.ts";
 import { RunOutputs } from "../run-outputs.ts";
 import { analysisJson, analysisSettings, formatAnalysis, runAnalysis } from "../analysis.ts";
+import { contourPlot } from "../report/landscape-plots.ts";
+import type { Plot } from "../report/plot.ts";
+import { describeTrace, examplesPhrase, TRACE_HELP, TRACE_OPTIONS, traceAxes, traceSetup, traceSurface } from "../run-trace.ts";
+import { TraceRecorder } from "../../runtime/train/trace.ts";
 import { UserError } from "../user-error.ts";
 import type { Session } from "../../runtime/session.ts";
 import { GpuLimitError, GpuLostError } from "../../runtime/webgpu/device.ts";
@@ -49,6 +53,7 @@ ${SET_HELP}
   --grad-norms         print each layer's weight-gradient norm after every epoch
   --analyze            after training, analyze the final weights as \`nnc analyze\` does: gradient,
                        Hessian spectrum, the kind of critical point (its defaults; see its --help)
+${TRACE_HELP}
   --log FILE           stream the run's history to FILE while it trains: JSON lines (.jsonl or
                        .json) or CSV (.csv), one record per epoch, per recorded step and per event
   --report FILE.html   write a report: one self-contained HTML page with the loss, accuracy,
@@ -80,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: "boolean" },
     log: { type: "string" },
     report: { type: "string" },
+    ...TRACE_OPTIONS,
     ...SET_OPTION,
   });
   const file = oneFile("run", help, positionals);
@@ -91,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const overrides = commandLineOverrides("run", values.set, shorthandOverrides("run", values));
   const loaded = loadModel("run", file, values.train, budgetOption("run", values), overrides);
   const config = loaded.config;
+  const traced = traceSetup("run", values, loaded.trainGraph.params, Boolean(loaded.model.objective));
   const log = values.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
   const data = prepare(config, loaded, file);
@@ -105,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     removeStaleTemps(savePath);
     removeStaleTemps(optimizerPath(savePath));
   }
-  const outputs = RunOutputs.check({ log: values.log, report: values.report, own: ownFiles(file, config), savePath, resume: values.resume, init: values.init });
+  const outputs = RunOutputs.check({ log: values.log, report: values.report, own: ownFiles(file, config), savePath, resume: values.resume, init: values.init, traced: traced !== null });
   const batchSize = typeof config.batch === "number" ? Math.min(config.batch, data.train.n) : data.train.n;
   const session = await openSession("run", loaded, config, start, request, { gradNorms: Boolean(values["grad-norms"]), warmBatch: batchSize });
   try {
@@ -129,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
         (data.test ? `, ${data.test.n} test` : "") +
         (start.resumed ? `, resuming after epoch ${start.resumed.progress.epoch}` : ""),
     );
+    if (traced) log(describeTrace(traced, values.report !== undefined, examplesPhrase(loaded, data)));
     if (nothingToTrain) {
       log(`nothing to train: ${values.resume} already holds epoch ${resumedEpoch} of ${config.epochs}; raise --epochs to train further (no checkpoint written)`);
     } else if (start.resumed && savePath) {
@@ -139,6 +147,7 @@ export async function run(argv: string[]): Promise<number> {
     let lastCheckpoint: { path: string; epoch: number } | null = start.resumed ? { path: values.resume!, epoch: resumedEpoch! } : null;
     let written = false;
     let result: RunSummary;
+    const recorder = traced ? new TraceRecorder(traced.directions, parameterCount, outputs.record) : null;
     outputs.start({ model: loaded.model.name, file, backend: session.backend.kind });
     try {
       const driven = await driveUntilSignal(
@@ -147,7 +156,11 @@ export async function run(argv: string[]): Promise<number> {
           { savePath, writeCheckpoint: saveCheckpoint, gradNorms: Boolean(values["grad-norms"]), resume: start.resumed, resumedFrom: values.resume ?? null },
           {
             ...reporter,
-            onRecord: outputs.record,
+            onRecord: (record) => {
+              outputs.record(record);
+              if (record.kind === "run") recorder?.start(record.step_stride);
+            },
+            onParams: recorder?.record,
             onCheckpoint: (path, epoch) => {
               lastCheckpoint = { path, epoch };
               written = true;
@@ -157,6 +170,7 @@ export async function run(argv: string[]): Promise<number> {
       );
       if (!driven.done) {
         reporter.finish();
+        recorder?.finish(config.seed);
         outputs.close();
         const where = lastCheckpoint ? `the last checkpoint is ${lastCheckpoint.path} (epoch ${lastCheckpoint.epoch})` : "no checkpoint was written";
         process.stderr.write(`nnc run: interrupted (${driven.signal}); ${where}\n`);
@@ -179,9 +193,11 @@ export async function run(argv: string[]): Promise<number> {
     const results = summaryLines(result, resumedEpoch ?? 0);
     for (const line of results) log(line);
     if (written) log(`checkpoint: ${savePath}`);
+    const trace = recorder?.finish(config.seed) ?? null;
+    const plots = trace && values.report !== undefined ? [await trajectoryPlot(session, trace)] : [];
     const source = values.report ? readSource("run", file) : "";
     const context = { model: loaded.model.name, file, source, program: loaded.compiled.program, train: values.train, backend: backendLine(session), argv: ["run", ...argv] };
-    for (const line of outputs.finish(result, { ...context, overrides: overrides.map((o) => o.text.trim()), results })) log(line);
+    for (const line of outputs.finish(result, { ...context, overrides: overrides.map((o) => o.text.trim()), results, plots })) log(line);
     const analysis = values.analyze ? await analyzeFinalWeights(session) : null;
     if (session.backend.tunePending) {
       // Kernel variants never timed on this adapter ran in their default; time them now, for the
@@ -208,11 +224,29 @@ export async function run(argv: string[]): Promise<number> {
           lbfgs: result.lbfgs,
           checkpoint: written ? savePath : null,
           history: result.history,
+          ...(trace ? { trace: trace.trace } : {}),
           ...(analysis ? { analysis } : {}),
         }),
       );
     }
     return 0;
+  }
+
+  // `--trace --report`: the trajectory on the loss over its plane, evaluated on the run's backend
+  // with the final batch-norm statistics.
+  async function trajectoryPlot(session: Session, recorded: NonNullable<ReturnType<TraceRecorder["finish"]>>): Promise<Plot> {
+    const axes = traceAxes(recorded.trace, recorded.plane, traced!.directions);
+    // The points' coordinates are what the axes show: elements' values, or principal coordinates.
+    const points = recorded.trace.points.map((p): [number, number] => [p.x, p.y]);
+    const { state } = await session.backend.readState();
+    const { surface } = await traceSurface({ loaded, data, state, request: session.backend.kind, plane: recorded.plane, axes, points, grid: traced!.grid, log });
+    return contourPlot({
+      id: "trajectory",
+      title: "Trajectory on the loss surface",
+      axes: [axes[0].label, axes[1].label],
+      surface,
+      trajectories: [{ name: loaded.model.name, points }],
+    });
   }
 
   // `--analyze`: the final weights (restored ones after early stopping) on the same backend.

@@ -29,8 +29,8 @@ export function contourPlot(input: {
   return {
     id: input.id,
     title: input.title,
-    x: { label: input.axes[0], domain: [x[0]!, x[x.length - 1]!], format: "~g" },
-    y: { label: input.axes[1], domain: [y[0]!, y[y.length - 1]!], format: "~g" },
+    x: { label: input.axes[0], domain: [x[0]!, x[x.length - 1]!] },
+    y: { label: input.axes[1], domain: [y[0]!, y[y.length - 1]!] },
     series,
     contour: { label: "loss", x, y, values: Array.from(loss) },
   };
@@ -46,22 +46,24 @@ export function linePlot(input: { id: string; title: string; axis: string; line:
   return {
     id: input.id,
     title: input.title,
-    x: { label: input.axis, format: "~g", domain: [input.line.t[0]!, input.line.t[input.line.t.length - 1]!] },
+    x: { label: input.axis, domain: [input.line.t[0]!, input.line.t[input.line.t.length - 1]!] },
     y: { label: "loss", scale: log ? "log" : "linear", format: "~g" },
     series: [{ name: "loss", points }],
     markers,
   };
 }
 
-// The spectral density (stochastic Lanczos quadrature) as a curve, the quadrature's nodes as points
-// at their weights, and the exact eigenvalues, when known, as points on the axis.
+// The spectral density (stochastic Lanczos quadrature) as a curve, each quadrature node as a point
+// at the height of its own Gaussian, w/(σ·√(2π)) (so a lone node sits on the curve's peak), and the
+// exact eigenvalues, when known, as points on the axis.
 export function densityPlot(input: { id: string; density: SpectralDensity; exact: readonly number[] | null; extremes: { smallest: number; largest: number } }): Plot {
   const d = input.density;
+  const peak = 1 / (d.sigma * Math.sqrt(2 * Math.PI));
   const series: Series[] = [
-    { name: "density (smoothed)", points: d.grid.map((x, i): Point => [x, d.density[i]!]) },
-    { name: `quadrature nodes (${d.probes} probes)`, style: "points", points: d.nodes.map((n): Point => [n.value, n.weight]) },
+    { name: "density", points: d.grid.map((x, i): Point => [x, d.density[i]!]) },
+    { name: `nodes (${d.probes} probes)`, style: "points", points: d.nodes.map((n): Point => [n.value, n.weight * peak]) },
   ];
-  if (input.exact && input.exact.length <= MAX_EXACT_POINTS) series.push({ name: `exact eigenvalues (${input.exact.length})`, style: "points", points: input.exact.map((v): Point => [v, 0]) });
+  if (input.exact && input.exact.length <= MAX_EXACT_POINTS) series.push({ name: `exact λ (${input.exact.length})`, style: "points", points: input.exact.map((v): Point => [v, 0]) });
   return {
     id: input.id,
     title: "Hessian spectral density (stochastic Lanczos quadrature)",
@@ -69,8 +71,8 @@ export function densityPlot(input: { id: string; density: SpectralDensity; exact
     y: { label: "density", format: "~g" },
     series,
     markers: [
-      { x: input.extremes.smallest, label: "λ min (Lanczos)", kind: "phase" },
-      { x: input.extremes.largest, label: "λ max (Lanczos)", kind: "phase" },
+      { x: input.extremes.smallest, label: "λ min", kind: "phase" },
+      { x: input.extremes.largest, label: "λ max", kind: "phase" },
     ],
   };
 }

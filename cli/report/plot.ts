@@ -84,7 +84,7 @@ const MARKER_STYLE: Record<Marker["kind"], { color: string; dash: string }> = {
 };
 // The most markers drawn with dots on a line (a per-epoch curve); a longer series is a line only.
 const MAX_DOTS = 60;
-const MAX_TRAJECTORY_DOTS = 400;
+const MIN_TRAJECTORY_STEP = 1.5;
 // The legend stands right of the plot when its names fit there (about 6.2 px a character at 11 px),
 // else below it, one entry a row, and the SVG grows to hold it (the long names of compared runs).
 const LEGEND_ROW = 18;
@@ -166,10 +166,11 @@ export function renderPlot(plot: Plot): string {
     },
     [
       ...(plot.contour ? [element("clipPath", { id: `${plot.id}-clip` }, [element("rect", { width: INNER_WIDTH, height: innerHeight })]), drawContour(plot.contour, x, y)] : []),
-      xAxis(plot.x, x, innerHeight),
-      yAxis(plot.y, y, innerHeight),
+      // A contour plot's bands are its grid: no grid lines across them.
+      xAxis(plot.x, x, plot.contour ? 0 : innerHeight, innerHeight),
+      yAxis(plot.y, y, plot.contour ? 0 : INNER_WIDTH, innerHeight),
       ...bands.map((b, i) => drawBand(b, i, colors.get(b.group ?? "") ?? "#6b6b6b", x, innerHeight)),
-      ...plot.series.map((s) => drawSeries(s, colors.get(s.group ?? s.name)!, path, x, y, drawable, plot.contour ? `url(#${plot.id}-clip)` : null)),
+      ...plot.series.map((s, i) => drawSeries(s, colors.get(s.group ?? s.name)!, path, x, y, drawable, plot.contour ? `url(#${plot.id}-clip)` : null, `${plot.id}-${i}`)),
       ...markers.map((m, i) => drawMarker(m, i, x, innerHeight)),
     ],
   );
@@ -197,10 +198,11 @@ export function renderPlot(plot: Plot): string {
 }
 
 // On a log axis d3 labels only some ticks (the others get ""); the grid follows the labels.
-function xAxis(axis: Axis, scale: Scale, height: number): string {
+// `grid`: how far the grid lines reach across the plot (0: none).
+function xAxis(axis: Axis, scale: Scale, grid: number, height: number): string {
   const ticks = ticksOf(axis, scale).map(({ value, label }) =>
     element("g", { class: "tick", "data-value": value, transform: `translate(${px(scale(value))},0)` }, [
-      ...(label ? [element("line", { y1: 0, y2: -height, stroke: "#e6e6e6" })] : []),
+      ...(label && grid ? [element("line", { y1: 0, y2: -grid, stroke: "#e6e6e6" })] : []),
       element("line", { y1: 0, y2: label ? 5 : 3, stroke: "#333333" }),
       ...(label ? [element("text", { y: 17, "text-anchor": "middle", fill: "#333333" }, label)] : []),
     ]),
@@ -212,10 +214,10 @@ function xAxis(axis: Axis, scale: Scale, height: number): string {
   ]);
 }
 
-function yAxis(axis: Axis, scale: Scale, height: number): string {
+function yAxis(axis: Axis, scale: Scale, grid: number, height: number): string {
   const ticks = ticksOf(axis, scale).map(({ value, label }) =>
     element("g", { class: "tick", "data-value": value, transform: `translate(0,${px(scale(value))})` }, [
-      ...(label ? [element("line", { x1: 0, x2: INNER_WIDTH, stroke: "#e6e6e6" })] : []),
+      ...(label && grid ? [element("line", { x1: 0, x2: grid, stroke: "#e6e6e6" })] : []),
       element("line", { x1: 0, x2: label ? -5 : -3, stroke: "#333333" }),
       ...(label ? [element("text", { x: -8, dy: "0.32em", "text-anchor": "end", fill: "#333333" }, label)] : []),
     ]),
@@ -231,9 +233,10 @@ function axisTitle(axis: Axis): string {
   return axis.scale === "log" ? `${axis.label} (log scale)` : axis.label;
 }
 
-function drawSeries(series: Series, color: string, path: ReturnType<typeof line<Point>>, x: Scale, y: Scale, drawable: (p: Point) => boolean, clip: string | null): string {
+// `key`: unique in the page, for the ids a series defines.
+function drawSeries(series: Series, color: string, path: ReturnType<typeof line<Point>>, x: Scale, y: Scale, drawable: (p: Point) => boolean, clip: string | null, key: string): string {
   const points = series.points.filter(drawable);
-  if (series.style === "trajectory") return drawTrajectory(series, points, color, path, x, y, clip);
+  if (series.style === "trajectory") return drawTrajectory(series, points, color, path, x, y, clip, key);
   const dots = points.map((p) => element("circle", { cx: px(x(p[0])), cy: px(y(p[1])), r: series.style === "points" ? 3.5 : 2.5, fill: color }));
   if (series.style === "points") return element("g", { class: "series", "data-series": series.name, "clip-path": clip }, dots);
   const faint = series.style === "faint";
@@ -249,20 +252,29 @@ function drawSeries(series: Series, color: string, path: ReturnType<typeof line<
   return element("g", { class: "series", "data-series": series.name, "clip-path": clip }, [stroke, ...(faint || points.length > MAX_DOTS ? [] : dots)]);
 }
 
-// A trajectory: its path over a white halo, a small dot at every point (up to MAX_TRAJECTORY_DOTS),
-// the start as a ring and the end as a larger dot, so direction and step sizes can be read.
-function drawTrajectory(series: Series, points: readonly Point[], color: string, path: ReturnType<typeof line<Point>>, x: Scale, y: Scale, clip: string | null): string {
-  const d = path(series.points) ?? "";
-  const last = points.length - 1;
-  const shown = points.length > MAX_TRAJECTORY_DOTS ? [0, last] : points.map((_, i) => i);
-  const dots = shown.map((i) => {
-    const [cx, cy] = [px(x(points[i]![0])), px(y(points[i]![1]))];
-    if (i === 0) return element("circle", { cx, cy, r: 4, fill: "#ffffff", stroke: color, "stroke-width": 1.5 });
-    return element("circle", { cx, cy, r: i === last ? 3.5 : 1.8, fill: color, stroke: i === last ? "#ffffff" : null, "stroke-width": i === last ? 1 : null });
+// A trajectory: its path over a white halo, a small dot at each of its vertices (an SVG marker, so
+// a dot costs the file nothing), the start as a ring and the end as a larger dot, so direction and
+// step sizes can be read.
+// The path leaves out the points closer than MIN_TRAJECTORY_STEP pixels to the last one it kept
+// (a slow crawl along a valley is thousands of steps a reader cannot tell apart, and each would
+// cost the file a coordinate pair); it always keeps the first and the last. The CSV has them all.
+function drawTrajectory(series: Series, points: readonly Point[], color: string, path: ReturnType<typeof line<Point>>, x: Scale, y: Scale, clip: string | null, key: string): string {
+  const kept: Point[] = [];
+  for (const [i, p] of points.entries()) {
+    const previous = kept[kept.length - 1];
+    if (!previous || i === points.length - 1 || Math.hypot(x(p[0]) - x(previous[0]), y(p[1]) - y(previous[1])) >= MIN_TRAJECTORY_STEP) kept.push(p);
+  }
+  const d = path(kept) ?? "";
+  const ends = points.length ? [points[0]!, points[points.length - 1]!] : [];
+  const dots = ends.map(([px0, py0], i) => {
+    const [cx, cy] = [px(x(px0)), px(y(py0))];
+    return i === 0 ? element("circle", { cx, cy, r: 4, fill: "#ffffff", stroke: color, "stroke-width": 1.5 }) : element("circle", { cx, cy, r: 4.5, fill: color, stroke: "#222222", "stroke-width": 1.2 });
   });
+  const marker = `${key}-dot`;
   return element("g", { class: "series", "data-series": series.name, "clip-path": clip }, [
     element("path", { d, fill: "none", stroke: "#ffffff", "stroke-width": 3.4, "stroke-opacity": 0.7, "stroke-linejoin": "round" }),
-    element("path", { d, fill: "none", stroke: color, "stroke-width": 1.6, "stroke-linejoin": "round" }),
+    element("marker", { id: marker, viewBox: "-2 -2 4 4", markerWidth: 4, markerHeight: 4, markerUnits: "userSpaceOnUse" }, [element("circle", { r: 1.8, fill: color })]),
+    element("path", { d, fill: "none", stroke: color, "stroke-width": 1.6, "stroke-linejoin": "round", "marker-mid": `url(#${marker})` }),
     ...dots,
   ]);
 }

@@ -15,7 +15,8 @@ import { type Marker, type Plot, type Point, type Series, shortNumber } from "./
 const TRAIN = "train (epoch mean)";
 
 // The plots a run's report may hold, by id (the `.svg` and `.csv` files' name part).
-export const RUN_PLOT_IDS = ["loss", "accuracy", "mse", "lr", "grad-norms"] as const;
+// `trajectory` is drawn by cli/run-trace.ts with --trace.
+export const RUN_PLOT_IDS = ["loss", "accuracy", "mse", "lr", "grad-norms", "trajectory"] as const;
 
 export function runPlots(history: History): Plot[] {
   const epochs = history.epochs;

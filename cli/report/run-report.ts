@@ -4,6 +4,7 @@
 
 import type { History } from "../../runtime/train/history.ts";
 import type { ReportPage } from "./page.ts";
+import type { Plot } from "./plot.ts";
 import { runPlots } from "./run-plots.ts";
 
 export interface RunReportInput {
@@ -15,6 +16,7 @@ export interface RunReportInput {
   overrides: string[]; // settings the command line changed, as train-block lines ("epochs 2")
   results: string[];
   history: History;
+  plots?: Plot[]; // after the history's (the trajectory of --trace)
 }
 
 export function runReport(input: RunReportInput): ReportPage {
@@ -27,7 +29,7 @@ export function runReport(input: RunReportInput): ReportPage {
     title: `${input.model}: ${input.file}`,
     lines: [input.backend],
     results: input.results,
-    plots: runPlots(input.history),
+    plots: [...runPlots(input.history), ...(input.plots ?? [])],
     texts: [{ title: "Configuration", text: config.join("\n") }],
   };
 }

@@ -128,8 +128,9 @@ export function filterNormalizedDirection(params: readonly ParamInfo[], theta: F
   const rng = streams(seed, name);
   for (const [start, end] of filters(params)) {
     for (let i = start; i < end; i++) d[i] = rng.normal();
-    const scale = sumOfSquares(d, start, end) > 0 ? Math.sqrt(sumOfSquares(theta, start, end) / sumOfSquares(d, start, end)) : 0;
-    for (let i = start; i < end; i++) d[i]! *= scale;
+    const [dn, wn] = [sumOfSquares(d, start, end), sumOfSquares(theta, start, end)];
+    if (dn > 0 && wn > 0) for (let i = start; i < end; i++) d[i]! *= Math.sqrt(wn / dn);
+    else d.fill(0, start, end);
   }
   return d;
 }

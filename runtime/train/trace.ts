@@ -15,6 +15,7 @@
 // trajectory read back from a log can be projected on any plane (`nnc analyze --landscape
 // --trace-from`). Pure: the command line streams and draws the records.
 
+import { InternalError } from "../../compiler/diagnostics/diagnostic.ts";
 import { principalPlane } from "../analysis/pca.ts";
 
 export const TRACE_FORMAT = "nnc-trace-1";
@@ -78,16 +79,26 @@ export class TraceRecorder {
   private last: { record: TraceRecord; params: Float32Array } | null = null;
   private readonly full: boolean;
   private readonly limit: number;
+  private stride = 1;
+
+  get stepStride(): number {
+    return this.stride;
+  }
 
   constructor(
     private readonly directions: TraceDirections,
     private readonly parameters: number,
-    private readonly stride: number,
     private readonly emit: (record: TracePlaneRecord | TraceRecord) => void = () => {},
   ) {
     this.full = parameters <= FULL_PARAMS_LIMIT;
     this.limit = pcaSampleLimit(parameters);
-    if (directions.kind === "elements") emit(this.planeRecord());
+  }
+
+  // The run's history stride, from its `run` record, before the first point; an elements trace
+  // emits its plane now, right after the `run` record.
+  start(stride: number): void {
+    this.stride = stride;
+    if (this.directions.kind === "elements") this.emit(this.planeRecord());
   }
 
   // The weights after `step` steps (the loop's `onParams`; a vector of its own, kept as it is).
@@ -115,6 +126,22 @@ export class TraceRecorder {
   // the directions and emits the plane and the points.
   finish(seed = 0): { trace: Trace; plane: TracedPlane } | null {
     if (!this.last) return null;
+    this.finished ??= this.close(seed);
+    return this.finished;
+  }
+
+  private finished: { trace: Trace; plane: TracedPlane } | undefined;
+
+  // PCA: the whole vectors kept, the last point included (for a plane shared by several runs,
+  // `nnc compare --trace`); empty for elements.
+  sampled(): { step: number; epoch: number; params: Float32Array }[] {
+    if (this.directions.kind === "elements" || !this.last) return [];
+    const sample = this.sample.at(-1) === this.last ? this.sample : [...this.sample, this.last];
+    return sample.map(({ record, params }) => ({ step: record.step, epoch: record.epoch, params }));
+  }
+
+  private close(seed: number): { trace: Trace; plane: TracedPlane } {
+    if (!this.last) throw new InternalError("a trace closed before its first point");
     const origin = Float64Array.from(this.last.params);
     if (this.directions.kind === "elements") {
       const [a, b] = this.directions.elements;

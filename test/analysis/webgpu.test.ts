@@ -66,6 +66,14 @@ describe.skipIf(!gpu)("the analysis on WebGPU", () => {
       const v = Float64Array.from({ length: cpu.size }, () => rng.normal());
       const [ha, hb] = [await cpu.hvp(v), await webgpu.hvp(v)];
       expect(relative(hb, ha)).toBeLessThan(1e-4);
+      // The loss alone (the landscape's forward-only program), here and a step away.
+      for (const at of [theta, theta.map((x, i) => x + 0.1 * v[i]!)]) {
+        for (const e of [cpu, webgpu]) e.setParams(at);
+        const [la, lb] = [await cpu.loss(), await webgpu.loss()];
+        expect(Math.abs(lb.loss - la.loss) / Math.max(1, Math.abs(la.loss))).toBeLessThan(1e-5);
+        expect(Math.abs(lb.regLoss - la.regLoss) / Math.max(1, Math.abs(la.regLoss))).toBeLessThan(1e-5);
+        expect((await cpu.lossAndGradient()).loss).toBe(la.loss);
+      }
       webgpu.dispose();
     });
   }

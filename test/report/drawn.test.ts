@@ -130,7 +130,9 @@ describe("the numbers drawn are the history's", () => {
           const style = plot.series.find((s) => s.name === name)!.style;
           if (style === "points") expectPoints(dots, drawn, values, `${plot.id}/${name} dots`);
           else expectPoints(path, drawn, values, `${plot.id}/${name} path`);
-          if (style !== "points" && dots.length) expectPoints(dots, drawn, values, `${plot.id}/${name} dots`);
+          // A trajectory's dots are its start and its end (the others are markers on the path).
+          if (style === "trajectory") expectPoints(dots, drawn, [values[0]!, values[values.length - 1]!], `${plot.id}/${name} ends`);
+          else if (style !== "points" && dots.length) expectPoints(dots, drawn, values, `${plot.id}/${name} dots`);
         }
         expect(drawn.markers.map((m) => m.x), `${plot.id} markers`).toEqual(want.markers);
         for (const marker of drawn.markers) expectAt(marker.at, drawn.x, marker.x, `${plot.id} marker at ${marker.x}`);
