@@ -155,7 +155,8 @@ function assemble(uniform: UniformLayout, kernels: { text: KernelText }[], bindi
   const functions = kernels.flatMap(({ text }, n) => [...text.functions, kernelFunction(text.root, `k${n}`)]);
   const declarations = [...new Set(kernels.flatMap(({ text }) => text.declarations))];
   const body = [...declarations, ...functions].join("\n");
-  const usesDims = body.includes("dims.") || kernels.some(({ text }) => workgroupsWgsl(text.root).includes("dims."));
+  const entry = entryPoint(kernels.map(({ text }) => text.root));
+  const usesDims = body.includes("dims.") || entry.includes("dims.");
   const enables = [...new Set(kernels.flatMap(({ text }) => text.root.enables ?? []))];
   const header: string[] = enables.map((e) => `enable ${e};`);
   let binding = 0;
@@ -165,7 +166,7 @@ function assemble(uniform: UniformLayout, kernels: { text: KernelText }[], bindi
   }
   for (const b of bindings) header.push(`@group(0) @binding(${binding++}) var<storage, ${b.writable ? "read_write" : "read"}> ${b.name}: array<f32>;`);
   const preludes = Object.entries(PRELUDE).filter(([name]) => body.includes(`${name}(`)).map(([, code]) => code);
-  return [...header, ...preludes, ...declarations, ...functions, entryPoint(kernels.map(({ text }) => text.root))].join("\n\n");
+  return [...header, ...preludes, ...declarations, ...functions, entry].join("\n\n");
 }
 
 const outputName = (k: number) => (k === 0 ? "out" : `out${k}`);
@@ -256,11 +257,15 @@ function entryPoint(roots: RootKernel[]): string {
   const subgroups = roots.some(usesSubgroups);
   const lane = subgroups ? ", @builtin(subgroup_invocation_id) subgroup_lane: u32" : "";
   const lines = [`let w = wid.x + wid.y * groups.x;`];
-  roots.forEach((root, n) => {
-    const args = `${n === 0 ? "w" : `w - end${n - 1}`}, lid${usesSubgroups(root) ? ", subgroup_lane" : ""}`;
-    lines.push(`let end${n} = ${n === 0 ? "" : `end${n - 1} + `}${workgroupsWgsl(root)};`);
-    lines.push(`if (w < end${n}) { k${n}(${args}); return; }`);
-  });
+  const call = (n: number, w: string) => `k${n}(${w}, lid${usesSubgroups(roots[n]!) ? ", subgroup_lane" : ""});`;
+  // A kernel alone needs no branch: it checks its own range (and a branch that a driver cannot
+  // prove uniform, as lavapipe cannot, puts the whole kernel under an execution mask).
+  if (roots.length === 1) lines.push(call(0, "w"));
+  else {
+    roots.forEach((root, n) => lines.push(`let end${n} = ${n === 0 ? "" : `end${n - 1} + `}${workgroupsWgsl(root)};`));
+    const branches = roots.map((_, n) => `if (w < end${n}) { ${call(n, n === 0 ? "w" : `w - end${n - 1}`)} }`);
+    lines.push(branches.join(" else "));
+  }
   return `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u${lane}) {
   ${lines.join("\n  ")}
