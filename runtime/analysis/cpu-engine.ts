@@ -6,16 +6,13 @@ import type { CurvatureGraph } from "../../compiler/step/curvature.ts";
 import { graphIo } from "../../compiler/step/programs.ts";
 import { CpuProgram } from "../cpu/executor.ts";
 import type { Feeds } from "../cpu/types.ts";
-import { type Chunk, type CurvatureEngine, type LossAndGradient, type LossValue, offsetsOf, WEIGHT_INPUTS } from "./engine.ts";
+import { type Chunk, ChunkedEngine, type CurvatureEngine, offsetsOf, type ProgramKind, WEIGHT_INPUTS } from "./engine.ts";
 
-export class CpuCurvatureEngine implements CurvatureEngine {
+export class CpuCurvatureEngine extends ChunkedEngine implements CurvatureEngine {
   readonly kind = "cpu" as const;
   readonly precision = "f64" as const;
-  readonly size: number;
-  hvps = 0;
   private readonly theta: Float64Array;
   private readonly v: Float64Array;
-  private readonly offsets: number[];
   private readonly lossProgram: CpuProgram;
   private readonly gradientProgram: CpuProgram;
   private readonly hvpProgram: CpuProgram;
@@ -24,15 +21,10 @@ export class CpuCurvatureEngine implements CurvatureEngine {
   private readonly vectors: Record<string, Float64Array>;
   private readonly batchDim: string;
 
-  constructor(
-    private readonly curvature: CurvatureGraph,
-    private readonly chunks: Chunk[],
-    state: Record<string, Float32Array>,
-  ) {
+  constructor(curvature: CurvatureGraph, chunks: Chunk[], state: Record<string, Float32Array>) {
     const graph = curvature.graph;
     const { offsets, size } = offsetsOf(graph.params.map((p) => p.shape));
-    this.offsets = offsets;
-    this.size = size;
+    super(chunks, offsets, size);
     this.theta = new Float64Array(size);
     this.v = new Float64Array(size);
     const view = (flat: Float64Array, i: number) => flat.subarray(offsets[i]!, offsets[i]! + (graph.params[i]!.shape.reduce((a, b) => a * b, 1)));
@@ -51,51 +43,15 @@ export class CpuCurvatureEngine implements CurvatureEngine {
     this.theta.set(flat);
   }
 
-  async loss(): Promise<LossValue> {
-    const value = { loss: 0, dataLoss: 0, regLoss: 0 };
-    for (const chunk of this.chunks) {
-      const [l, d, r] = this.run(this.lossProgram, chunk);
-      value.loss += l![0]!;
-      value.dataLoss += d![0]!;
-      value.regLoss += r![0]!;
-    }
-    return value;
-  }
-
-  async lossAndGradient(): Promise<LossAndGradient> {
-    const gradient = new Float64Array(this.size);
-    let loss = 0;
-    let dataLoss = 0;
-    let regLoss = 0;
-    for (const chunk of this.chunks) {
-      const [l, d, r, ...grads] = this.run(this.gradientProgram, chunk);
-      loss += l![0]!;
-      dataLoss += d![0]!;
-      regLoss += r![0]!;
-      this.accumulate(gradient, grads);
-    }
-    return { loss, dataLoss, regLoss, gradient };
-  }
-
-  async hvp(v: Float64Array): Promise<Float64Array> {
-    this.v.set(v);
-    const product = new Float64Array(this.size);
-    for (const chunk of this.chunks) this.accumulate(product, this.run(this.hvpProgram, chunk));
-    this.hvps++;
-    return product;
-  }
-
   dispose(): void {}
 
-  private run(program: CpuProgram, chunk: Chunk): ArrayLike<number>[] {
-    const inputs: Feeds["inputs"] = { ...chunk.inputs, ...this.vectors, [WEIGHT_INPUTS.data]: Float64Array.of(chunk.dataWeight), [WEIGHT_INPUTS.reg]: Float64Array.of(chunk.regWeight) };
-    return program.run({ inputs, params: this.params, state: this.state }, { [this.batchDim]: chunk.size });
+  protected setVector(v: Float64Array): void {
+    this.v.set(v);
   }
 
-  private accumulate(into: Float64Array, parts: ArrayLike<number>[]): void {
-    parts.forEach((part, i) => {
-      const offset = this.offsets[i]!;
-      for (let j = 0; j < part.length; j++) into[offset + j]! += part[j]!;
-    });
+  protected async run(kind: ProgramKind, chunk: Chunk): Promise<ArrayLike<number>[]> {
+    const program = kind === "loss" ? this.lossProgram : kind === "gradient" ? this.gradientProgram : this.hvpProgram;
+    const inputs: Feeds["inputs"] = { ...chunk.inputs, ...this.vectors, [WEIGHT_INPUTS.data]: Float64Array.of(chunk.dataWeight), [WEIGHT_INPUTS.reg]: Float64Array.of(chunk.regWeight) };
+    return program.run({ inputs, params: this.params, state: this.state }, { [this.batchDim]: chunk.size });
   }
 }

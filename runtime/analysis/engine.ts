@@ -67,3 +67,58 @@ export function offsetsOf(shapes: number[][]): { offsets: number[]; size: number
   }
   return { offsets, size };
 }
+
+// What both engines share: the loss, the gradient and Hessian-vector products summed over the
+// chunks. An engine says how to run one of its three programs on a chunk (the loss's three values
+// first; then the gradient's or the product's parts, one per parameter) and where the vector v goes.
+export type ProgramKind = "loss" | "gradient" | "hvp";
+
+export abstract class ChunkedEngine {
+  hvps = 0;
+
+  constructor(
+    protected readonly chunks: Chunk[],
+    protected readonly offsets: number[],
+    readonly size: number,
+  ) {}
+
+  protected abstract run(kind: ProgramKind, chunk: Chunk): Promise<ArrayLike<number>[]>;
+  protected abstract setVector(v: Float64Array): void;
+
+  async loss(): Promise<LossValue> {
+    const value = { loss: 0, dataLoss: 0, regLoss: 0 };
+    for (const chunk of this.chunks) addLosses(value, await this.run("loss", chunk));
+    return value;
+  }
+
+  async lossAndGradient(): Promise<LossAndGradient> {
+    const value = { loss: 0, dataLoss: 0, regLoss: 0, gradient: new Float64Array(this.size) };
+    for (const chunk of this.chunks) {
+      const [l, d, r, ...grads] = await this.run("gradient", chunk);
+      addLosses(value, [l!, d!, r!]);
+      this.accumulate(value.gradient, grads);
+    }
+    return value;
+  }
+
+  async hvp(v: Float64Array): Promise<Float64Array> {
+    this.setVector(v);
+    const product = new Float64Array(this.size);
+    for (const chunk of this.chunks) this.accumulate(product, await this.run("hvp", chunk));
+    this.hvps++;
+    return product;
+  }
+
+  private accumulate(into: Float64Array, parts: ArrayLike<number>[]): void {
+    parts.forEach((part, i) => {
+      const offset = this.offsets[i]!;
+      for (let j = 0; j < part.length; j++) into[offset + j]! += part[j]!;
+    });
+  }
+}
+
+function addLosses(value: LossValue, [l, d, r]: ArrayLike<number>[]): void {
+  value.loss += l![0]!;
+  value.dataLoss += d![0]!;
+  value.regLoss += r![0]!;
+}
