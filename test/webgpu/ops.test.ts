@@ -113,6 +113,13 @@ const CASES: Case[] = [
     })),
   ),
   ...(["softmax", "log_softmax"] as const).map((op) => ({
+    name: `${op} along a row of 7, inlined into its consumer`,
+    operands: [{ shape: ["B", 7] as Shape, values: wide }],
+    build: (b: GraphBuilder, [x]: number[]) => b.binary("mul", b.add(op, [x!], { axis: 1 }), x!),
+    bindings: { B: 9 },
+    tolerance: 1e-5,
+  })),
+  ...(["softmax", "log_softmax"] as const).map((op) => ({
     name: `${op} along a row of 40, then doubled`,
     operands: [{ shape: [3, 40] as Shape, values: wide }],
     build: (b: GraphBuilder, [x]: number[]) => b.binary("add", b.add(op, [x!], { axis: 1 }), b.add(op, [x!], { axis: 1 })),

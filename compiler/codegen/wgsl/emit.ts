@@ -23,6 +23,9 @@ import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts"
 import type { Kernel, UniformLayout } from "./kernels.ts";
 import { WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
 
+// A softmax of its own goes over each row once (mode "row"), even one short enough to inline.
+const SOFTMAX = new Set(["softmax", "log_softmax"]);
+
 if (GROUP !== WORKGROUP) throw new InternalError("every kernel of a dispatch needs one workgroup size");
 
 export interface EmitContext {
@@ -96,7 +99,7 @@ function emitText(ctx: EmitContext, group: number[], prefix: string, storage: St
     let body: string;
     if (isExpression(node.op)) body = expressionBody(graph, node, define, fn);
     else {
-      const root = loopRoot(graph, node, define, fn, variantOf(node), store, storage, prefix);
+      const root = loopRoot(graph, node, define, fn, variantOf(node), store, storage, prefix, true);
       if (root.mode !== "element") throw new InternalError(`${node.op} cannot be inlined`);
       declarations.push(...(root.declarations ?? []));
       body = `  ${root.body}`;
@@ -108,16 +111,16 @@ function emitText(ctx: EmitContext, group: number[], prefix: string, storage: St
   let root: RootKernel;
   if (tileRoot) {
     nodes.push(tileRoot.node.id);
-    root = loopRoot(graph, tileRoot.node, define, fn, tileRoot.variant, store, storage, prefix);
+    root = loopRoot(graph, tileRoot.node, define, fn, tileRoot.variant, store, storage, prefix, false);
     declarations.push(...(root.declarations ?? []), "var<private> tile_value: f32;");
     for (const id of group) define(id);
-  } else if (isExpression(first.op) || isElementRoot(first, graph.nodes[first.inputs[0]!]?.shape ?? [])) {
+  } else if (isExpression(first.op) || (isElementRoot(first, graph.nodes[first.inputs[0]!]?.shape ?? []) && !SOFTMAX.has(first.op))) {
     for (const id of group) define(id);
     root = { mode: "element", count: first.shape, body: storeAll("i").join("\n  ") };
   } else {
     if (group.length !== 1) throw new InternalError(`${first.op} kernels have one output`);
     nodes.push(first.id);
-    root = loopRoot(graph, first, define, fn, NAIVE, store, storage, prefix);
+    root = loopRoot(graph, first, define, fn, NAIVE, store, storage, prefix, false);
     declarations.push(...(root.declarations ?? []));
   }
   const name = [...new Set(nodes.map((id) => graph.nodes[id]!.op).filter((op) => op !== "const"))].join("+");
@@ -222,6 +225,7 @@ function loopRoot(
   store: (index: string, value: string) => string,
   storage: Storage,
   prefix: string,
+  inline: boolean,
 ): RootKernel {
   return rootTemplate(node.op)({
     node,
@@ -234,6 +238,7 @@ function loopRoot(
     store,
     output: (index) => storage.ref(node.id, index),
     unique: (name) => `${prefix}${name}`,
+    inline,
     matmul,
   });
 }

@@ -54,6 +54,9 @@ export interface RootContext<K extends Op = Op> {
   output(index: string): string;
   // A module-scope name for this node's helper `name`, unique among every kernel of a dispatch.
   unique(name: string): string;
+  // Whether the node is computed inside another kernel (then the template must be of mode
+  // "element"), not as a kernel of its own.
+  inline: boolean;
   matmul: MatmulVariant; // the variant a matmul node is computed with
 }
 
@@ -115,7 +118,7 @@ function reduction(kind: "sum" | "mean" | "max"): Template<"sum" | "mean" | "max
 // softmax and log_softmax along one axis, one invocation per row, stable for any magnitude (the
 // row's maximum is subtracted before exponentiating), as the CPU runtime computes them.
 function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
-  return ({ node, operand, output }) => {
+  return ({ node, operand, output, inline }) => {
     const shape = node.shape;
     const axis = normalizeAxis(node.attrs.axis, shape.length);
     const n = dim(shape[axis]!);
@@ -123,9 +126,10 @@ function softmax(log: boolean): Template<"softmax" | "log_softmax"> {
     const rows = [...shape.slice(0, axis), ...shape.slice(axis + 1)];
     const x = operand(0);
     const at = "base + j * inner";
-    if (isShortSoftmax(node as IRNode)) {
-      // A short row (a row of logits): each element computes its row's maximum and sum itself,
-      // in the same order as the CPU runtime, so the op can be inlined where it is used.
+    if (inline && isShortSoftmax(node as IRNode)) {
+      // A short row (a row of logits) inlined where it is used: each element computes its row's
+      // maximum and sum itself, in the same order as the CPU runtime. A kernel of its own goes
+      // over each row once instead (below), not once per element.
       const value = log ? `${x("i")} - m - log(total)` : `exp(${x("i")} - m) * (1.0f / total)`;
       return {
         mode: "element",
