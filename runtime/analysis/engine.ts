@@ -18,6 +18,7 @@ export interface LossAndGradient extends LossValue {
   gradient: Float64Array;
 }
 
+// Calls must not overlap: each one evaluates at the weights last given to `setParams`.
 export interface CurvatureEngine {
   readonly kind: "cpu" | "webgpu";
   readonly precision: "f64" | "f32";

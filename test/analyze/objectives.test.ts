@@ -23,17 +23,17 @@ async function lossOf(params: string, formula: string) {
   const theta = Float64Array.from(initial.flatMap((p) => Array.from(p)));
   engine.setParams(theta);
   const { loss, gradient } = await engine.lossAndGradient();
-  // Central differences of the loss, for the gradient.
+  // Central differences of the loss, for the gradient, one at a time: an engine evaluates at the
+  // weights it was last given.
   const eps = 1e-6;
-  const numeric = await Promise.all(
-    Array.from(theta, async (_, i) => {
-      const at = async (d: number) => {
-        engine.setParams(theta.map((t, j) => (j === i ? t + d : t)));
-        return (await engine.lossAndGradient()).loss;
-      };
-      return ((await at(eps)) - (await at(-eps))) / (2 * eps);
-    }),
-  );
+  const numeric: number[] = [];
+  for (let i = 0; i < theta.length; i++) {
+    const at = async (d: number) => {
+      engine.setParams(theta.map((t, j) => (j === i ? t + d : t)));
+      return (await engine.lossAndGradient()).loss;
+    };
+    numeric.push(((await at(eps)) - (await at(-eps))) / (2 * eps));
+  }
   return { loss, gradient: Array.from(gradient), numeric, graph, initial };
 }
 
