@@ -21,20 +21,25 @@ export interface ParseResult {
 
 export function parse(text: string, file: string): ParseResult {
   const bag = new DiagnosticBag(file);
+  const { tokens, comments } = lex(text, bag);
+  const program = tooDeep(tokens, bag) ? emptyProgram(text) : parseTokens(tokens, text, bag);
+  program.comments = comments.map(
+    (t: IToken): Comment => ({ type: "Comment", text: t.image.slice(1), span: tokenSpan(t) }),
+  );
+  return { program, diagnostics: firstPerLine(bag.items, text) };
+}
+
+// The tokens and comments of `text`, lexing errors reported. An unterminated string is reported
+// and left out, so the parser sees the rest of the line.
+function lex(text: string, bag: DiagnosticBag): { tokens: IToken[]; comments: IToken[] } {
   const lexed = lexer.tokenize(text);
   reportLexErrors(lexed.errors, text, bag);
-  // An unterminated string is reported and left out, so the parser sees the rest of the line.
   const tokens = lexed.tokens.filter((t) => {
     if (t.tokenType !== UnterminatedString) return true;
     reportUnterminatedString(t, bag);
     return false;
   });
-
-  const program = tooDeep(tokens, bag) ? emptyProgram(text) : parseTokens(tokens, text, bag);
-  program.comments = (lexed.groups.comments ?? []).map(
-    (t: IToken): Comment => ({ type: "Comment", text: t.image.slice(1), span: tokenSpan(t) }),
-  );
-  return { program, diagnostics: firstPerLine(bag.items, text) };
+  return { tokens, comments: lexed.groups.comments ?? [] };
 }
 
 export interface SettingParseResult {
@@ -48,13 +53,7 @@ export interface SettingParseResult {
 // offsets into `text`. Like `parse`, it never throws.
 export function parseSetting(text: string, file: string): SettingParseResult {
   const bag = new DiagnosticBag(file);
-  const lexed = lexer.tokenize(text);
-  reportLexErrors(lexed.errors, text, bag);
-  const tokens = lexed.tokens.filter((t) => {
-    if (t.tokenType !== UnterminatedString) return true;
-    reportUnterminatedString(t, bag);
-    return false;
-  });
+  const { tokens } = lex(text, bag);
   if (bag.hasErrors || tooDeep(tokens, bag)) return { setting: null, diagnostics: bag.items };
   parser.input = tokens;
   const cst = parser.setting();
