@@ -52,8 +52,15 @@ export interface TuningReport {
 
 export class UnknownVariantError extends Error {}
 
-// The variant a matmul gets when nothing was timed.
-export function defaultVariant(gpu: GpuContext): MatmulVariant {
+// The variant a matmul of `macs` multiply-adds (at the bound dims) gets when nothing was timed. A
+// small one gets the naive kernel: it compiles several times faster (on lavapipe, at the first
+// dispatch, 40–130 ms against 0.3–0.6 s for a blocked or subgroup kernel with the same fused
+// epilogue) and runs at most a few tenths of a millisecond slower at that size, so it is what a
+// cold start wants. Larger ones get subgroups where the adapter has them, else blocked8x4.
+export const SMALL_MATMUL_MACS = 1 << 20;
+
+export function untimedVariant(gpu: GpuContext, macs: number): MatmulVariant {
+  if (macs <= SMALL_MATMUL_MACS) return NAIVE;
   const candidates = matmulCandidates({ subgroupSize: gpu.adapter.subgroupSize });
   return candidates.find((v) => v.kind === "subgroup") ?? candidates.find((v) => v.kind === "blocked") ?? NAIVE;
 }
@@ -76,20 +83,27 @@ export async function chooseMatmulVariants(
   const used = matmuls.filter((m) => base.kernels.some((k) => k.nodes.includes(m.id)));
   if (used.length === 0) return { variantOf, report };
 
+  const bindings = Object.fromEntries(base.uniform.symbols.map((s) => [s, options.bindings?.[s] ?? 128]));
+  const untimed = (m: IRNode<"matmul">) => untimedVariant(gpu, multiplyAdds(graph, m, bindings));
+  if (policy === "default") {
+    for (const m of used) {
+      chosen.set(m.id, untimed(m));
+      report.matmuls.push(describe(graph, base, m, variantName(untimed(m)), {}, "default"));
+    }
+    return { variantOf, report };
+  }
   if (policy !== "tune" && policy !== "auto") {
-    const forced = policy === "default" ? defaultVariant(gpu) : parseVariant(policy);
-    if (!forced) unknown(policy, gpu);
+    const forced = parseVariant(policy) ?? unknown(policy, gpu);
     if (forced.kind === "subgroup" && forced.lanes !== gpu.adapter.subgroupSize) {
       throw new UnknownVariantError(`matmul variant ${policy} needs subgroups of ${forced.lanes} lanes, which this adapter does not have`);
     }
     for (const m of used) {
       chosen.set(m.id, forced);
-      report.matmuls.push(describe(graph, base, m, variantName(forced), {}, policy === "default" ? "default" : "forced"));
+      report.matmuls.push(describe(graph, base, m, variantName(forced), {}, "forced"));
     }
     return { variantOf, report };
   }
 
-  const bindings = Object.fromEntries(base.uniform.symbols.map((s) => [s, options.bindings?.[s] ?? 128]));
   const cache = await openAutotuneCache(gpu.adapter);
   report.cache = cache.where;
   const budget = (options.budgetSeconds ?? 60) * 1000;
@@ -104,9 +118,8 @@ export async function chooseMatmulVariants(
       continue;
     }
     if (policy === "auto" || performance.now() - started > budget) {
-      const fallback = defaultVariant(gpu);
-      chosen.set(m.id, fallback);
-      report.matmuls.push(describe(graph, base, m, variantName(fallback), {}, "pending"));
+      chosen.set(m.id, untimed(m));
+      report.matmuls.push(describe(graph, base, m, variantName(untimed(m)), {}, "pending"));
       continue;
     }
     const kernels = candidates.map((candidate) => (candidate.kind === "naive" ? base : plan(m, candidate)));
@@ -123,6 +136,13 @@ export async function chooseMatmulVariants(
   }
   report.seconds = report.matmuls.some((c) => c.source === "timed") ? (performance.now() - started) / 1000 : 0;
   return { variantOf, report };
+}
+
+// The multiply-adds of a matmul at these symbolic dims: its outputs times its inner dim.
+function multiplyAdds(graph: Graph, m: IRNode<"matmul">, bindings: Record<string, number>): number {
+  const a = concreteShape(graph.nodes[m.inputs[0]!]!.shape, bindings);
+  const inner = m.attrs.transposeA ? a[a.length - 2]! : a[a.length - 1]!;
+  return concreteShape(m.shape, bindings).reduce((n, d) => n * d, inner);
 }
 
 // "128x784·784x256 Bᵀ A=buffer B=buffer": what decides a variant's speed.

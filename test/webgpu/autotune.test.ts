@@ -12,6 +12,7 @@ import { matmulCandidates, variantName } from "../../compiler/codegen/wgsl/matmu
 import { GraphBuilder } from "../../compiler/ir/graph.ts";
 import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import { Rng } from "../../runtime/rng.ts";
+import { SMALL_MATMUL_MACS, untimedVariant } from "../../runtime/webgpu/autotune.ts";
 import { compileProgram, createProgram } from "../../runtime/webgpu/compile.ts";
 import { testGpu } from "./gpu.ts";
 
@@ -73,6 +74,18 @@ describe.skipIf(!gpu)("matmul autotuning", () => {
     expect(second.tuning.matmuls[0]!.source).toBe("cache");
     expect(await second.tunePending(60)).toBeNull();
     delete process.env.NNC_AUTOTUNE_CACHE;
+  });
+
+  it("untimed, a small matmul takes the naive kernel (it compiles fastest) and a large one the adapter's best guess", async () => {
+    const b = new GraphBuilder("autotune.nn", "train");
+    const small = b.matmul(b.source("input", { name: "x" }, ["B", 256]), b.source("input", { name: "w" }, [256, 10]), false, false);
+    const large = b.matmul(b.source("input", { name: "h" }, ["B", 784]), b.source("input", { name: "v" }, [784, 256]), false, false);
+    const { tuning } = await compileProgram(gpu!, b.graph, { read: [small, large], matmul: "default", tuneBindings: { B: 128 } });
+    const variant = (node: number) => tuning.matmuls.find((m) => m.node === node)!.variant;
+    expect(128 * 256 * 10).toBeLessThanOrEqual(SMALL_MATMUL_MACS);
+    expect(variant(small)).toBe("naive");
+    expect(variant(large)).toBe(variantName(untimedVariant(gpu!, 128 * 784 * 256)));
+    expect(variant(large)).not.toBe("naive");
   });
 
   it("nnc run times the untimed shapes after training, and the next run finds them in the cache", () => {
