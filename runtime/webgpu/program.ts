@@ -101,6 +101,21 @@ export class GpuProgram {
     return (performance.now() - started) / 1000;
   }
 
+  // Runs dispatch `k` alone at these bindings, on whatever the buffers hold, and waits: the
+  // milliseconds it took. On lavapipe the first call is mostly that dispatch's shader compile
+  // (bench/compile-times.ts).
+  async timeDispatch(k: number, bindings: Record<string, number>): Promise<number> {
+    const started = performance.now();
+    const { device } = this.gpu;
+    const plan = this.planFor(bindings);
+    device.queue.writeBuffer(plan.dims, 0, plan.dimValues);
+    const encoder = device.createCommandEncoder();
+    encodeDispatches(encoder, [plan.dispatches[k]!]);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - started;
+  }
+
   // Encodes one run into `encoder` (the caller submits) and returns a function that, after the
   // submit, maps the read outputs and returns them.
   encode(encoder: GPUCommandEncoder, feeds: Pick<Feeds, "inputs"> & Partial<Feeds>, bindings: Record<string, number>, seed = 0): () => Promise<Float32Array[]> {

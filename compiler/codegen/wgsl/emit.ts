@@ -261,7 +261,10 @@ function kernelFunction(root: RootKernel, name: string): string {
 function entryPoint(roots: RootKernel[]): string {
   const subgroups = roots.some(usesSubgroups);
   const lane = subgroups ? ", @builtin(subgroup_invocation_id) subgroup_lane: u32" : "";
-  const lines = [`let w = wid.x + wid.y * groups.x;`];
+  // The workgroup is one-dimensional, so the invocation's index is `local.x`; lavapipe runs loads
+  // addressed from it about 1.5× faster than from `local_invocation_index` (mnist_mlp's Adam
+  // update over 200,704 weights: 0.9–1.1 ms against 1.4–1.6 ms).
+  const lines = [`let w = wid.x + wid.y * groups.x;`, `let lid = local.x;`];
   const call = (n: number, w: string) => `k${n}(${w}, lid${usesSubgroups(roots[n]!) ? ", subgroup_lane" : ""});`;
   // A kernel alone needs no branch: it checks its own range (and a branch that a driver cannot
   // prove uniform, as lavapipe cannot, puts the whole kernel under an execution mask).
@@ -272,7 +275,7 @@ function entryPoint(roots: RootKernel[]): string {
     lines.push(branches.join(" else "));
   }
   return `@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u${lane}) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) local: vec3u, @builtin(num_workgroups) groups: vec3u${lane}) {
   ${lines.join("\n  ")}
 }`;
 }
