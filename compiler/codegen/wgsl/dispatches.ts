@@ -82,7 +82,7 @@ export interface CompiledDispatch {
   code: string;
   usesDims: boolean;
   bindings: BufferRef[];
-  kernels: Pick<Kernel, "mode" | "tile" | "count">[]; // in workgroup order
+  kernels: Pick<Kernel, "mode" | "tile" | "count" | "elements">[]; // in workgroup order
 }
 
 export function compiledProgram(graph: Graph, plan: ProgramPlan, spec: Pick<ProgramSpec, "read" | "updates">): CompiledProgram {
@@ -100,7 +100,10 @@ export function compiledProgram(graph: Graph, plan: ProgramPlan, spec: Pick<Prog
       code: d.code,
       usesDims: d.usesDims,
       bindings: d.bindings,
-      kernels: d.kernels.map((k) => ({ mode: plan.kernels[k]!.mode, tile: plan.kernels[k]!.tile, count: plan.kernels[k]!.count })),
+      kernels: d.kernels.map((k) => {
+        const { mode, tile, count, elements } = plan.kernels[k]!;
+        return { mode, tile, count, elements };
+      }),
     })),
     arenas: plan.arenas,
     slots: plan.slots,

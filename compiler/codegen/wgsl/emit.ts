@@ -21,7 +21,7 @@ import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressi
 import { NAIVE, variantName, type MatmulVariant } from "./matmul.ts";
 import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts";
 import type { Kernel, UniformLayout } from "./kernels.ts";
-import { WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
+import { ELEMENTS_PER_INVOCATION, WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
 
 // A softmax of its own goes over each row once (mode "row"), even one short enough to inline.
 const SOFTMAX = new Set(["softmax", "log_softmax"]);
@@ -116,7 +116,7 @@ function emitText(ctx: EmitContext, group: number[], prefix: string, storage: St
     for (const id of group) define(id);
   } else if (isExpression(first.op) || (isElementRoot(first, graph.nodes[first.inputs[0]!]?.shape ?? []) && !SOFTMAX.has(first.op))) {
     for (const id of group) define(id);
-    root = { mode: "element", count: first.shape, body: storeAll("i").join("\n  ") };
+    root = { mode: "element", count: first.shape, elements: ELEMENTS_PER_INVOCATION, body: storeAll("i").join("\n    ") };
   } else {
     if (group.length !== 1) throw new InternalError(`${first.op} kernels have one output`);
     nodes.push(first.id);
@@ -144,7 +144,7 @@ export function emitKernel(ctx: EmitContext, group: number[]): Kernel {
   const bindings = [...reads.map((_, k) => ({ name: `t${k}`, writable: false })), ...group.map((_, k) => ({ name: outputName(k), writable: true }))];
   const code = assemble(ctx.uniform, [{ text }], bindings);
   const { root } = text;
-  return { name: text.name, code, outputs: group, reads, usesDims: code.includes("dims."), mode: root.mode, count: root.count, tile: root.tile, matmul: text.matmul, nodes: text.nodes };
+  return { name: text.name, code, outputs: group, reads, usesDims: code.includes("dims."), mode: root.mode, count: root.count, tile: root.tile, elements: root.elements, matmul: text.matmul, nodes: text.nodes };
 }
 
 // Kernels that run as one dispatch, reaching their values through `storage`, whose buffers are
@@ -253,7 +253,10 @@ function kernelFunction(root: RootKernel, name: string): string {
     const lane = usesSubgroups(root) ? ", subgroup_lane: u32" : "";
     return `fn ${name}(w: u32, lid: u32${lane}) {\n  let t = (w * ${WORKGROUP}u + lid)${lanes > 1 ? ` / ${lanes}u` : ""};\n  ${root.body}\n}`;
   }
-  return `fn ${name}(w: u32, lid: u32) {\n  let i = w * ${WORKGROUP}u + lid;\n  if (i >= ${count}) { return; }\n  ${root.body}\n}`;
+  const elements = root.mode === "element" ? (root.elements ?? 1) : 1;
+  if (elements === 1) return `fn ${name}(w: u32, lid: u32) {\n  let i = w * ${WORKGROUP}u + lid;\n  if (i >= ${count}) { return; }\n  ${root.body}\n}`;
+  const span = `${WORKGROUP * elements}u`;
+  return `fn ${name}(w: u32, lid: u32) {\n  let end = min(w * ${span} + ${span}, ${count});\n  for (var i = w * ${span} + lid; i < end; i += ${WORKGROUP}u) {\n    ${root.body}\n  }\n}`;
 }
 
 // The entry point: workgroups [0, g0) run kernel k0, [g0, g0 + g1) kernel k1, and so on. The

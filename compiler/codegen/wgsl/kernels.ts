@@ -36,6 +36,7 @@ export interface Kernel {
   mode: RootKernel["mode"];
   count: IRNode["shape"]; // the elements (or rows, or workgroups, or a tile kernel's 2-D output) it covers
   tile?: Tile; // mode "tile": the block of outputs that tile.lanes invocations compute
+  elements?: number; // mode "element": elements per invocation (workgroups.ts)
   matmul?: { node: number; variant: string }; // the matmul computed in a blocked variant, if any
   nodes: number[]; // every IR node it computes
 }

@@ -32,6 +32,7 @@ export interface RootKernel {
   body: string;
   declarations?: string[]; // module-scope WGSL (workgroup memory)
   tile?: Tile; // mode "tile"
+  elements?: number; // mode "element": elements per invocation (workgroups.ts), 1 if absent
   enables?: string[]; // WGSL extensions the body needs ("subgroups")
 }
 
