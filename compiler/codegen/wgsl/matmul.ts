@@ -32,7 +32,7 @@ export const NAIVE: MatmulVariant = { kind: "naive" };
 
 // Part of the autotuner's cache keys: bump it when a variant's code changes, so cached choices
 // made with the old kernels are timed again.
-export const MATMUL_KERNELS_VERSION = 1;
+export const MATMUL_KERNELS_VERSION = 2; // 2: indices from local_invocation_id, 4 elements per invocation of a naive kernel
 
 // A stable name for a variant: "naive", "blocked8x4", "subgroup8x2@8".
 export function variantName(v: MatmulVariant): string {
