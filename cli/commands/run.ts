@@ -19,7 +19,8 @@ import { oneFile, parseOptions, BUDGET_HELP, BUDGET_OPTIONS, budgetOption } from
 import { commandLineOverrides, SET_HELP, SET_OPTION, shorthandOverrides } from "../overrides.ts";
 import { createReporter, passJson, summaryLines } from "../report.ts";
 import { RunOutputs } from "../run-outputs.ts";
-import { analysisJson, analysisSettings, formatAnalysis, runAnalysis } from "../analysis.ts";
+import { analysisJson, analysisSettings, formatAnalysis, runAnalysis, type AnalysisRun } from "../analysis.ts";
+import { spectralDensityPlot } from "../report/analysis-report.ts";
 import { contourPlot } from "../report/landscape-plots.ts";
 import type { Plot } from "../report/plot.ts";
 import { describeTrace, examplesPhrase, TRACE_HELP, TRACE_OPTIONS, traceAxes, traceSetup, traceSurface } from "../run-trace.ts";
@@ -194,11 +195,13 @@ export async function run(argv: string[]): Promise<number> {
     for (const line of results) log(line);
     if (written) log(`checkpoint: ${savePath}`);
     const trace = recorder?.finish(config.seed) ?? null;
-    const plots = trace && values.report !== undefined ? [await trajectoryPlot(session, trace)] : [];
+    // The analysis comes before the report, which shows its lines and the spectral density.
+    const analysis = values.analyze ? await analyzeFinalWeights(session) : null;
+    const plots = values.report === undefined ? [] : [...(trace ? [await trajectoryPlot(session, trace)] : []), ...(analysis ? [spectralDensityPlot(analysis.run.report)] : [])];
     const source = values.report ? readSource("run", file) : "";
     const context = { model: loaded.model.name, file, source, program: loaded.compiled.program, train: values.train, backend: backendLine(session), argv: ["run", ...argv] };
-    for (const line of outputs.finish(result, { ...context, overrides: overrides.map((o) => o.text.trim()), results, plots })) log(line);
-    const analysis = values.analyze ? await analyzeFinalWeights(session) : null;
+    const reported = [...results, ...(analysis?.lines ?? [])];
+    for (const line of outputs.finish(result, { ...context, overrides: overrides.map((o) => o.text.trim()), results: reported, plots })) log(line);
     if (session.backend.tunePending) {
       // Kernel variants never timed on this adapter ran in their default; time them now, for the
       // next run, in at most a quarter of this run's time (at least 5 s, at most a minute).
@@ -225,7 +228,7 @@ export async function run(argv: string[]): Promise<number> {
           checkpoint: written ? savePath : null,
           history: result.history,
           ...(trace ? { trace: trace.trace } : {}),
-          ...(analysis ? { analysis } : {}),
+          ...(analysis ? { analysis: analysisJson(analysis.run) } : {}),
         }),
       );
     }
@@ -250,7 +253,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // `--analyze`: the final weights (restored ones after early stopping) on the same backend.
-  async function analyzeFinalWeights(session: Session): Promise<Record<string, unknown>> {
+  async function analyzeFinalWeights(session: Session): Promise<{ run: AnalysisRun; lines: string[] }> {
     const tensors = await session.backend.readState();
     const analysis = await runAnalysis({
       loaded,
@@ -260,8 +263,9 @@ export async function run(argv: string[]): Promise<number> {
       request: session.backend.kind,
       settings: analysisSettings("run", {}, null),
     });
-    for (const line of formatAnalysis(analysis, "the end of training")) log(line);
-    return analysisJson(analysis);
+    const lines = formatAnalysis(analysis, "the end of training");
+    for (const line of lines) log(line);
+    return { run: analysis, lines };
   }
 }
 

@@ -16,7 +16,7 @@ const TRAIN = "train (epoch mean)";
 
 // The plots a run's report may hold, by id (the `.svg` and `.csv` files' name part).
 // `trajectory` is drawn by cli/run-trace.ts with --trace.
-export const RUN_PLOT_IDS = ["loss", "accuracy", "mse", "lr", "grad-norms", "trajectory"] as const;
+export const RUN_PLOT_IDS = ["loss", "accuracy", "mse", "lr", "grad-norms", "trajectory", "density"] as const;
 
 export function runPlots(history: History): Plot[] {
   const epochs = history.epochs;

@@ -3,7 +3,7 @@
 // and every mistake with exit code 1, a message and no stack trace.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -60,6 +60,18 @@ describe("nnc analyze", () => {
     expect(result.analysis.loss_description).toContain("bce_with_logits (mean) + l2(0.001) on h.weight, logits.weight");
     expect(result.analysis.loss_description).toContain("evaluation mode: dropout off, batch norm on its running statistics");
     expect(stderr).toMatch(/loss +0\.693147 = data term 0\.693147 \+ regularizer 0/);
+  });
+
+  it("run --analyze --report puts the analysis and its spectral density in the run's report", () => {
+    const report = join(scratch, "critical.html");
+    const { code, stdout, stderr } = nnc("run", "examples/critical_points.nn", "--train", "2", "--backend", "cpu", "--analyze", "--report", report);
+    expect(code, stderr).toBe(0);
+    const page = readFileSync(report, "utf8");
+    expect(page).toMatch(/verdict: saddle point/);
+    expect(page).toContain("critical.density.svg");
+    expect(readFileSync(join(scratch, "critical.density.csv"), "utf8").split("\n").length).toBeGreaterThan(10);
+    expect(stdout.indexOf("verdict:")).toBeGreaterThan(-1);
+    expect(stdout.indexOf("verdict:")).toBeLessThan(stdout.indexOf("report:"));
   });
 
   it("refuses mistakes with exit code 1 and no stack trace", () => {
