@@ -21,7 +21,7 @@ import { isExpression, PRELUDE, readsInputs, renderExpression } from "./expressi
 import { NAIVE, variantName, type MatmulVariant } from "./matmul.ts";
 import { GROUP, isElementRoot, rootTemplate, type RootKernel } from "./roots.ts";
 import type { Kernel, UniformLayout } from "./kernels.ts";
-import { ELEMENTS_PER_INVOCATION, WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
+import { ELEMENTS_PER_INVOCATION, perInvocation, WORKGROUP, workgroupsWgsl } from "./workgroups.ts";
 
 // A softmax of its own goes over each row once (mode "row"), even one short enough to inline.
 const SOFTMAX = new Set(["softmax", "log_softmax"]);
@@ -253,7 +253,7 @@ function kernelFunction(root: RootKernel, name: string): string {
     const lane = usesSubgroups(root) ? ", subgroup_lane: u32" : "";
     return `fn ${name}(w: u32, lid: u32${lane}) {\n  let t = (w * ${WORKGROUP}u + lid)${lanes > 1 ? ` / ${lanes}u` : ""};\n  ${root.body}\n}`;
   }
-  const elements = root.mode === "element" ? (root.elements ?? 1) : 1;
+  const elements = perInvocation(root);
   if (elements === 1) return `fn ${name}(w: u32, lid: u32) {\n  let i = w * ${WORKGROUP}u + lid;\n  if (i >= ${count}) { return; }\n  ${root.body}\n}`;
   const span = `${WORKGROUP * elements}u`;
   return `fn ${name}(w: u32, lid: u32) {\n  let end = min(w * ${span} + ${span}, ${count});\n  for (var i = w * ${span} + lid; i < end; i += ${WORKGROUP}u) {\n    ${root.body}\n  }\n}`;

@@ -24,6 +24,11 @@ export interface KernelCover {
   elements?: number; // mode "element": elements per invocation; absent (1) in programs compiled before it existed
 }
 
+// The elements one invocation of the kernel covers (1 but in an element kernel that says more).
+export function perInvocation(kernel: Pick<KernelCover, "mode" | "elements">): number {
+  return kernel.mode === "element" ? (kernel.elements ?? 1) : 1;
+}
+
 export function workgroupsWgsl(kernel: KernelCover): string {
   const count = kernel.count.map((d) => (typeof d === "number" ? `${d}u` : dim(d)));
   const elements = count.length ? count.join(" * ") : "1u";
@@ -33,7 +38,7 @@ export function workgroupsWgsl(kernel: KernelCover): string {
     const [m, n] = count as [string, string];
     return `((((${m} + ${rows - 1}u) / ${rows}u) * ((${n} + ${cols - 1}u) / ${cols}u) * ${lanes}u + ${WORKGROUP - 1}u) / ${WORKGROUP}u)`;
   }
-  const span = WORKGROUP * (kernel.mode === "element" ? (kernel.elements ?? 1) : 1);
+  const span = WORKGROUP * perInvocation(kernel);
   return `((${elements} + ${span - 1}u) / ${span}u)`;
 }
 
@@ -45,7 +50,7 @@ export function workgroups(kernel: Pick<KernelCover, "mode" | "tile" | "elements
     const [m, n] = count as [number, number];
     return Math.ceil((Math.ceil(m / rows) * Math.ceil(n / cols) * lanes) / WORKGROUP);
   }
-  return Math.ceil(elements / (WORKGROUP * (kernel.mode === "element" ? (kernel.elements ?? 1) : 1)));
+  return Math.ceil(elements / (WORKGROUP * perInvocation(kernel)));
 }
 
 // A 2-D grid of at least `total` workgroups, since one dimension holds at most 65,535.
