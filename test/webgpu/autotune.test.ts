@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { matmulCandidates, variantName } from "../../compiler/codegen/wgsl/matmul.ts";
+import { matmulCandidates, parseVariant, variantName } from "../../compiler/codegen/wgsl/matmul.ts";
 import { GraphBuilder } from "../../compiler/ir/graph.ts";
 import { CpuProgram } from "../../runtime/cpu/executor.ts";
 import { Rng } from "../../runtime/rng.ts";
-import { SMALL_MATMUL_MACS, untimedVariant } from "../../runtime/webgpu/autotune.ts";
+import { pickVariant, SMALL_MATMUL_MACS, untimedVariant } from "../../runtime/webgpu/autotune.ts";
 import { compileProgram, createProgram } from "../../runtime/webgpu/compile.ts";
 import { testGpu } from "./gpu.ts";
 
@@ -105,5 +105,17 @@ describe.skipIf(!gpu)("matmul autotuning", () => {
     const b = new GraphBuilder("autotune.nn", "train");
     const y = b.matmul(b.source("input", { name: "x" }, [3, 4]), b.source("input", { name: "w" }, [4, 5]), false, false);
     await expect(createProgram(gpu!, b.graph, { read: [y], matmul: "tiled9x9" })).rejects.toThrow(/unknown matmul variant/);
+  });
+});
+
+describe("choosing among timed variants", () => {
+  const candidates = ["naive", "blocked8x4", "subgroup8x2@8"].map((name) => parseVariant(name)!);
+  const pick = (ms: Record<string, number>, fallback: string) => variantName(pickVariant(candidates, ms, parseVariant(fallback)!));
+
+  it("takes the fastest, but keeps the untimed default when it is within 5% of it", () => {
+    expect(pick({ naive: 9, "blocked8x4": 1.0, "subgroup8x2@8": 1.5 }, "subgroup8x2@8")).toBe("blocked8x4");
+    expect(pick({ naive: 9, "blocked8x4": 1.0, "subgroup8x2@8": 1.04 }, "subgroup8x2@8")).toBe("subgroup8x2@8");
+    expect(pick({ naive: 0.38, "blocked8x4": 0.15, "subgroup8x2@8": 0.17 }, "naive")).toBe("blocked8x4");
+    expect(pick({ naive: 9, "blocked8x4": 1.0, "subgroup8x2@8": Infinity }, "subgroup8x2@8")).toBe("blocked8x4");
   });
 });
