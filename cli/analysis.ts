@@ -10,6 +10,7 @@ import { analyzeCurvature, DEFAULT_ANALYSIS, type AnalysisOptions, type Analysis
 import type { CurvatureEngine } from "../runtime/analysis/engine.ts";
 import { type CurvatureSession, openCurvatureSession } from "../runtime/analysis/session.ts";
 import { integerOption } from "./options.ts";
+import { concatFlat } from "../runtime/train/backend.ts";
 import { UserError } from "./user-error.ts";
 
 export interface AnalysisSettings extends AnalysisOptions {
@@ -91,13 +92,7 @@ export async function openLossSession(input: {
 
 // The parameters (the graph's order) as one flat f64 vector.
 export function flatParams(params: readonly Float32Array[]): Float64Array {
-  const theta = new Float64Array(params.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of params) {
-    theta.set(p, offset);
-    offset += p.length;
-  }
-  return theta;
+  return Float64Array.from(concatFlat(params));
 }
 
 // Analyzes the loaded model at `params` (the graph's parameter order) with the batch-norm

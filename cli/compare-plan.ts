@@ -9,7 +9,7 @@
 
 import type { Program, TrainDecl } from "../grammar/ast.ts";
 import type { Override } from "../compiler/index.ts";
-import type { LoadedModel } from "./load.ts";
+import { differingDataSetting, type LoadedModel } from "./load.ts";
 import { targetInfo } from "./session.ts";
 import { UserError } from "./user-error.ts";
 import { isolateValue, splitValues } from "./value-list.ts";
@@ -84,18 +84,13 @@ export function blockRuns(command: string, program: Program, file: string, train
 // their validation and test figures are measured on the same examples.
 export function checkOneSplit(command: string, names: readonly string[], loadeds: readonly LoadedModel[]): void {
   const first = loadeds[0]!;
+  const differing = differingDataSetting(loadeds);
+  if (differing) {
+    throw new UserError(
+      `nnc ${command}: ${names[0]} and ${names[differing.index]} differ in \`${differing.setting}\`; the runs of a comparison train on one data set and one split (prepared once), so that their validation and test figures are measured on the same examples`,
+    );
+  }
   loadeds.forEach((loaded, i) => {
-    for (const [setting, key] of [
-      ["data", "data"],
-      ["split", "split"],
-      ["normalize", "standardize"],
-    ] as const) {
-      if (JSON.stringify(loaded.config[key]) !== JSON.stringify(first.config[key])) {
-        throw new UserError(
-          `nnc ${command}: ${names[0]} and ${names[i]} differ in \`${setting}\`; the runs of a comparison train on one data set and one split (prepared once), so that their validation and test figures are measured on the same examples`,
-        );
-      }
-    }
     if (JSON.stringify(targetInfo(loaded.model)) !== JSON.stringify(targetInfo(first.model)) || loaded.config.target_encoding !== first.config.target_encoding) {
       throw new UserError(`nnc ${command}: ${names[0]} trains \`${first.model.name}\` and ${names[i]} trains \`${loaded.model.name}\`, whose targets read the data differently; compare models with the same target`);
     }

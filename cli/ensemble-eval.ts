@@ -13,6 +13,7 @@ import { initializeState } from "../runtime/train/init.ts";
 import type { LossKind } from "../runtime/train/metrics.ts";
 import { sameFile } from "./checkpoint-target.ts";
 import { readCheckpoint } from "./session.ts";
+import { concatFlat } from "../runtime/train/backend.ts";
 import { UserError } from "./user-error.ts";
 
 export const COMBINE_HELP = `  --combine MODE       combine the members by the \`mean\` of their probabilities (or outputs;
@@ -87,13 +88,7 @@ export async function predictRows(session: Session, features: Float32Array, n: n
     const rows = Math.min(PREDICT_ROWS, n - start);
     parts.push(await session.backend.predict(features.subarray(start * featureSize, (start + rows) * featureSize), rows, "prediction"));
   }
-  const out = new Float32Array(parts.reduce((total, p) => total + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatFlat(parts);
 }
 
 export interface EnsembleReport {

@@ -6,7 +6,7 @@
 import type { Override } from "../compiler/index.ts";
 import type { TrainConfig } from "../compiler/ir/config.ts";
 import type { PreparedData } from "../runtime/train/prepare.ts";
-import { loadModel, type LoadedModel } from "./load.ts";
+import { differingDataSetting, loadModel, type LoadedModel } from "./load.ts";
 import { integerOption, type budgetOption } from "./options.ts";
 import { UserError } from "./user-error.ts";
 
@@ -52,18 +52,13 @@ export function checkOneEnsemble(blocks: string[], loadeds: LoadedModel[]): void
         `nnc ensemble: --train ${blocks[0]} trains \`${first.model.name}\` but --train ${blocks[i]} trains \`${loaded.model.name}\`; the members of an ensemble are one model`,
       );
     }
-    for (const [setting, key] of [
-      ["data", "data"],
-      ["split", "split"],
-      ["normalize", "standardize"],
-    ] as const) {
-      if (JSON.stringify(loaded.config[key]) !== JSON.stringify(first.config[key])) {
-        throw new UserError(
-          `nnc ensemble: the train blocks of --train ${blocks[0]} and --train ${blocks[i]} differ in \`${setting}\`; the members of an ensemble train on the same data, split and normalization, so that the test split is held out from all of them`,
-        );
-      }
-    }
   });
+  const differing = differingDataSetting(loadeds);
+  if (differing) {
+    throw new UserError(
+      `nnc ensemble: the train blocks of --train ${blocks[0]} and --train ${blocks[differing.index]} differ in \`${differing.setting}\`; the members of an ensemble train on the same data, split and normalization, so that the test split is held out from all of them`,
+    );
+  }
 }
 
 // One member per seed or per train block. The members never use the train block's `checkpoint`:

@@ -93,3 +93,20 @@ function nothingToRun(file: string, compiled: Compiled, train: string | undefine
   if (models.length === 0) return `\`${file}\` declares no model, so there is nothing to run`;
   return `\`${file}\` has several models (${models.join(", ")}) and no train block; choose one with \`--train MODEL\``;
 }
+
+// The first data setting (as the train block spells it) in which a model's train block differs from
+// the first one's: runs that must share one data set and one split (an ensemble's members, a
+// comparison's runs) check it before training. Null when all agree.
+export function differingDataSetting(loadeds: readonly LoadedModel[]): { setting: string; index: number } | null {
+  const first = loadeds[0]!;
+  for (const [index, loaded] of loadeds.entries()) {
+    for (const [setting, key] of [
+      ["data", "data"],
+      ["split", "split"],
+      ["normalize", "standardize"],
+    ] as const) {
+      if (JSON.stringify(loaded.config[key]) !== JSON.stringify(first.config[key])) return { setting, index };
+    }
+  }
+  return null;
+}
