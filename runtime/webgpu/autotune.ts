@@ -152,7 +152,7 @@ const TIE = 0.05;
 export function pickVariant(candidates: MatmulVariant[], ms: Record<string, number>, fallback: MatmulVariant): MatmulVariant {
   const fastest = candidates.reduce((a, b) => (ms[variantName(b)]! < ms[variantName(a)]! ? b : a));
   const usual = ms[variantName(fallback)];
-  return usual !== undefined && usual <= ms[variantName(fastest)]! * (1 + TIE) ? (candidates.find((c) => variantName(c) === variantName(fallback)) ?? fastest) : fastest;
+  return usual !== undefined && usual <= ms[variantName(fastest)]! * (1 + TIE) ? fallback : fastest;
 }
 
 // "128x784·784x256 Bᵀ A=buffer B=buffer": what decides a variant's speed.
